@@ -1,0 +1,160 @@
+#include "ami/parser.hpp"
+
+#include <cstring>
+
+namespace ami {
+
+namespace {
+
+std::string_view strip_cr(std::string_view line) {
+    while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line;
+}
+
+std::string excerpt(std::string_view s) {
+    std::string out(s.substr(0, Parser::kMaxErrorDetail));
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return out;
+}
+
+bool looks_like_banner(std::string_view line) {
+    return line.find(':') == std::string_view::npos || line.find("Call Manager/") != std::string_view::npos;
+}
+
+}  // namespace
+
+void Parser::reset(bool expect_greeting) {
+    expect_greeting_ = expect_greeting;
+    discarding_ = false;
+    discard_line_empty_ = true;
+    line_.clear();
+    headers_.clear();
+    message_bytes_ = 0;
+    follows_ = Follows::No;
+}
+
+void Parser::overflow(std::vector<ParsedItem>& out) {
+    out.emplace_back(ParseError{ParseError::Code::MessageTooLarge,
+                                "message exceeds " + std::to_string(kMaxMessageBytes) +
+                                    " bytes; skipped to the next blank line"});
+    headers_.clear();
+    line_.clear();
+    message_bytes_ = 0;
+    follows_ = Follows::No;
+    discarding_ = true;
+    discard_line_empty_ = false;
+}
+
+void Parser::feed(std::string_view bytes, std::vector<ParsedItem>& out) {
+    while (!bytes.empty()) {
+        if (discarding_) {
+            // Skip until an empty line: a '\n' that ends a line holding nothing but '\r'.
+            std::size_t i = 0;
+            for (; i < bytes.size(); ++i) {
+                const char c = bytes[i];
+                if (c == '\n') {
+                    if (discard_line_empty_) {
+                        discarding_ = false;
+                        ++i;
+                        break;
+                    }
+                    discard_line_empty_ = true;
+                } else if (c != '\r') {
+                    discard_line_empty_ = false;
+                }
+            }
+            bytes.remove_prefix(i);
+            continue;
+        }
+        const void* nl = std::memchr(bytes.data(), '\n', bytes.size());
+        if (nl == nullptr) {
+            if (message_bytes_ + line_.size() + bytes.size() > kMaxMessageBytes) {
+                overflow(out);
+                discard_line_empty_ = false;
+                return;  // the rest of this chunk belongs to the oversized line
+            }
+            line_.append(bytes);
+            return;
+        }
+        const std::size_t n = static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data());
+        if (message_bytes_ + line_.size() + n + 1 > kMaxMessageBytes) {
+            overflow(out);
+            // The oversized line ends here; what follows may be the blank line.
+            discard_line_empty_ = true;
+            bytes.remove_prefix(n + 1);
+            continue;
+        }
+        if (line_.empty()) {
+            on_line(bytes.substr(0, n), out);
+        } else {
+            line_.append(bytes.substr(0, n));
+            std::string line = std::move(line_);
+            line_.clear();
+            on_line(line, out);
+        }
+        bytes.remove_prefix(n + 1);
+    }
+}
+
+void Parser::on_line(std::string_view raw, std::vector<ParsedItem>& out) {
+    const std::string_view line = strip_cr(raw);
+    const std::size_t line_bytes = raw.size() + 1;
+
+    if (follows_ == Follows::Output) {
+        // Raw CLI output (Asterisk <= 13): every line, even an empty one, is output until the marker.
+        message_bytes_ += line_bytes;
+        std::string_view text = line;
+        const bool end = text.size() >= kEndCommand.size() &&
+                         text.substr(text.size() - kEndCommand.size()) == kEndCommand;
+        if (end) text.remove_suffix(kEndCommand.size());
+        if (!end || !text.empty()) headers_.push_back({"Output", std::string(text)});
+        if (end) follows_ = Follows::Done;
+        return;
+    }
+
+    if (line.empty()) {
+        if (!headers_.empty()) finish_message(out);
+        return;  // blank lines between messages (after the Park "\n", after SIPshowpeer errors) carry nothing
+    }
+
+    if (expect_greeting_) {
+        expect_greeting_ = false;
+        if (headers_.empty() && looks_like_banner(line)) {
+            out.emplace_back(Message::greeting(std::string(line)));
+            return;
+        }
+    }
+
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        if (follows_ == Follows::Headers) {  // first line of raw output
+            follows_ = Follows::Output;
+            on_line(raw, out);
+            return;
+        }
+        out.emplace_back(ParseError{ParseError::Code::MalformedLine, "line without a header name: " + excerpt(line)});
+        return;
+    }
+    std::string_view name = line.substr(0, colon);
+    std::string_view value = line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+
+    if (follows_ == Follows::Headers && !iequals(name, "Privilege") && !iequals(name, "ActionID")) {
+        follows_ = Follows::Output;
+        on_line(raw, out);
+        return;
+    }
+    message_bytes_ += line_bytes;
+    if (headers_.empty() && iequals(name, "Response") && iequals(value, "Follows")) follows_ = Follows::Headers;
+    headers_.push_back({std::string(name), std::string(value)});
+}
+
+void Parser::finish_message(std::vector<ParsedItem>& out) {
+    out.emplace_back(Message(std::move(headers_)));
+    headers_.clear();
+    message_bytes_ = 0;
+    follows_ = Follows::No;
+}
+
+}  // namespace ami
