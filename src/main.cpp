@@ -1,1 +1,50 @@
-int main() { return 0; }
+// pbx2mqtt: arguments -> Config -> App -> run.
+#include <cstdio>
+#include <iostream>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app.hpp"
+#include "config/cli.hpp"
+#include "config/config.hpp"
+#include "version.hpp"
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const auto cli = config::parse_cli(args);
+    if (!cli.options) {
+        std::cerr << "pbx2mqtt: " << cli.error << "\n" << "Try 'pbx2mqtt --help'.\n";
+        return config::kExitUsageOrConfigError;
+    }
+    const auto& opts = *cli.options;
+    if (opts.show_help) {
+        std::cout << config::usage("pbx2mqtt");
+        return config::kExitOk;
+    }
+    if (opts.show_version) {
+        std::cout << "pbx2mqtt " << pbx2mqtt::kVersion << "\n";
+        return config::kExitOk;
+    }
+    auto loaded = config::load_file(opts.config_path, config::process_environment());
+    if (!loaded.ok()) {
+        for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
+        std::cerr << "pbx2mqtt: " << loaded.errors.size() << " error(s) in " << opts.config_path << "\n";
+        return config::kExitUsageOrConfigError;
+    }
+    if (opts.check_config) {
+        std::cout << opts.config_path << ": configuration OK\n";
+        return config::kExitOk;
+    }
+    auto logger = spdlog::stderr_color_mt("pbx2mqtt");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_level(spdlog::level::from_str(loaded.config->log.level));
+    spdlog::flush_on(spdlog::level::info);
+    try {
+        pbx2mqtt::App app(std::move(*loaded.config));
+        return app.run();
+    } catch (const std::exception& e) {
+        spdlog::critical("fatal: {}", e.what());
+        return config::kExitRuntimeFailure;
+    }
+}

@@ -1,0 +1,506 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <system_error>
+#include <tuple>
+
+#include <toml++/toml.h>
+
+namespace config {
+namespace {
+
+using namespace std::string_view_literals;
+namespace fs = std::filesystem;
+
+// Inclusive bounds of the numeric options.
+struct Range {
+    std::int64_t min;
+    std::int64_t max;
+};
+constexpr Range kPortRange{1, 65535};
+constexpr Range kReconnectMs{100, 3'600'000};   // reconnect_after, and the cap reconnect_max
+constexpr Range kAmiKeepaliveMs{1000, 3'600'000};
+constexpr Range kActionTimeoutMs{100, 600'000};
+constexpr Range kQosRange{0, 2};
+constexpr Range kMqttKeepaliveSeconds{1, 3600};
+
+constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+constexpr std::array<std::string_view, 6> kMqttSchemes{"tcp://", "mqtt://", "ssl://", "mqtts://", "ws://", "wss://"};
+
+// CR or LF would let a value inject extra AMI headers; NUL truncates it.
+bool has_crlf_or_nul(std::string_view s) { return s.find_first_of("\r\n\0"sv) != std::string_view::npos; }
+
+std::string join(const auto& words, std::string_view separator) {
+    std::string out;
+    for (std::string_view word : words) {
+        if (!out.empty()) out += separator;
+        out += word;
+    }
+    return out;
+}
+
+struct FileContents {
+    std::optional<std::string> text;
+    std::string error;  // strerror-like reason when text is empty
+};
+
+FileContents read_whole_file(const fs::path& path, std::size_t max_bytes) {
+    errno = 0;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) return {std::nullopt, std::generic_category().message(errno)};
+    std::string text;
+    std::array<char, 8192> buffer;
+    for (;;) {
+        const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get());
+        text.append(buffer.data(), n);
+        if (text.size() > max_bytes) return {std::nullopt, "larger than " + std::to_string(max_bytes) + " bytes"};
+        if (n < buffer.size()) {
+            if (std::ferror(file.get())) return {std::nullopt, std::generic_category().message(errno)};
+            break;
+        }
+    }
+    return {std::move(text), {}};
+}
+
+// Password files are usually written with a trailing newline that is not part of the secret.
+std::string strip_one_line_end(std::string s) {
+    if (s.ends_with("\r\n")) {
+        s.resize(s.size() - 2);
+    } else if (s.ends_with('\n')) {
+        s.pop_back();
+    }
+    return s;
+}
+
+std::string_view line_of(std::string_view text, std::uint32_t line_number) {
+    for (std::uint32_t line = 1; line < line_number; ++line) {
+        const auto end = text.find('\n');
+        if (end == std::string_view::npos) return {};
+        text.remove_prefix(end + 1);
+    }
+    return text.substr(0, text.find('\n'));
+}
+
+// toml++ quotes fragments of the offending token in some messages ("'12e999' could not be
+// interpreted", "saw 'h'"). On a line that sets a password those fragments may be the password.
+std::string describe_syntax_error(const toml::parse_error& e, std::string_view text) {
+    std::string description(e.description());
+    if (line_of(text, e.source().begin.line).find("password") == std::string_view::npos) return description;
+    std::string redacted;
+    std::size_t pos = 0;
+    for (;;) {
+        const auto open = description.find('\'', pos);
+        const auto close = open == std::string::npos ? open : description.find('\'', open + 1);
+        if (close == std::string::npos) break;
+        redacted.append(description, pos, open + 1 - pos).append("***'");
+        pos = close + 1;
+    }
+    redacted.append(description, pos);
+    return redacted;
+}
+
+class Errors {
+public:
+    explicit Errors(std::string file) : file_(std::move(file)) {}
+
+    void at(const toml::source_region& where, std::string message) {
+        errors_.push_back({file_, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column),
+                           std::move(message)});
+    }
+    void at(const toml::node& node, std::string message) { at(node.source(), std::move(message)); }
+    void unpositioned(std::string message) { errors_.push_back({file_, 0, 0, std::move(message)}); }
+
+    // File order first (toml++ tables iterate by key, not by position), unpositioned ones last.
+    std::vector<ConfigError> take() {
+        std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
+            return std::tuple(a.line == 0, a.line, a.column) < std::tuple(b.line == 0, b.line, b.column);
+        });
+        return std::move(errors_);
+    }
+
+private:
+    std::string file_;
+    std::vector<ConfigError> errors_;
+};
+
+// One [table] of the file: typed lookups that report wrong types, and remember which keys
+// were asked for so everything else can be reported as unknown.
+class Section {
+public:
+    Section(Errors& errors, const toml::table* table, std::string name)
+        : errors_(errors), table_(table), name_(std::move(name)) {}
+
+    const toml::table* table() const { return table_; }
+    std::string quoted(std::string_view key) const { return "'" + name_ + "." + std::string(key) + "'"; }
+
+    const toml::node* find(std::string_view key) {
+        known_.emplace(key);
+        return table_ ? table_->get(key) : nullptr;
+    }
+
+    std::optional<std::string> string(std::string_view key) {
+        const toml::node* node = find(key);
+        if (!node) return std::nullopt;
+        if (const auto* s = node->as_string()) return s->get();
+        errors_.at(*node, quoted(key) + " must be a string");
+        return std::nullopt;
+    }
+
+    std::optional<bool> boolean(std::string_view key) {
+        const toml::node* node = find(key);
+        if (!node) return std::nullopt;
+        if (const auto* b = node->as_boolean()) return b->get();
+        errors_.at(*node, quoted(key) + " must be a boolean (true or false)");
+        return std::nullopt;
+    }
+
+    // value_exact: a float is a type error, never silently truncated (and never UB on 1e300).
+    std::optional<std::int64_t> integer(std::string_view key) {
+        const toml::node* node = find(key);
+        if (!node) return std::nullopt;
+        if (auto v = node->value_exact<std::int64_t>()) return *v;
+        errors_.at(*node, quoted(key) + " must be an integer");
+        return std::nullopt;
+    }
+
+    std::optional<std::int64_t> integer(std::string_view key, Range range, std::string_view unit = {}) {
+        auto value = integer(key);
+        if (value && (*value < range.min || *value > range.max)) {
+            std::string message = quoted(key) + " must be between " + std::to_string(range.min) + " and " +
+                                  std::to_string(range.max);
+            if (!unit.empty()) message.append(" ").append(unit);
+            errors_.at(*find(key), std::move(message));
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    // A string that ends up inside an AMI action.
+    std::optional<std::string> ami_string(std::string_view key) {
+        auto value = string(key);
+        if (value && has_crlf_or_nul(*value)) {
+            errors_.at(*find(key), quoted(key) + " must not contain CR, LF or NUL");
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    void report_unknown_keys() {
+        if (!table_) return;
+        for (auto&& [key, node] : *table_) {
+            if (known_.contains(key.str())) continue;
+            const std::string dotted = name_ + "." + std::string(key.str());
+            if (node.is_table()) {
+                errors_.at(node, "unknown table '" + dotted + "'");
+            } else {
+                errors_.at(key.source().begin.line ? key.source() : node.source(), "unknown key '" + dotted + "'");
+            }
+        }
+    }
+
+    Errors& errors() { return errors_; }
+
+private:
+    Errors& errors_;
+    const toml::table* table_;
+    std::string name_;
+    std::set<std::string, std::less<>> known_;
+};
+
+std::optional<std::string> lookup(const Getenv& env, std::string_view name) {
+    if (!env) return std::nullopt;
+    return env(std::string(name));
+}
+
+// password, password_file and the environment variable, in that order of increasing precedence.
+Secret read_password(Section& section, std::string_view env_name, const Getenv& env, const fs::path& base_dir,
+                     bool reaches_ami) {
+    Errors& errors = section.errors();
+    const toml::node* password_node = section.find("password");
+    const toml::node* file_node = section.find("password_file");
+    const auto password = section.string("password");
+    const auto file = section.string("password_file");
+
+    if (password_node && file_node) {
+        errors.at(*file_node, section.quoted("password") + " and " + section.quoted("password_file") +
+                                  " must not both be set");
+    }
+    if (file && file->empty()) errors.at(*file_node, section.quoted("password_file") + " must not be empty");
+
+    // The environment wins; the file named by password_file is then not read at all.
+    if (auto from_env = lookup(env, env_name)) {
+        if (reaches_ami && has_crlf_or_nul(*from_env)) {
+            errors.unpositioned("environment variable " + std::string(env_name) + " must not contain CR, LF or NUL");
+        }
+        return Secret(std::move(*from_env));
+    }
+    if (password_node && file_node) return {};
+
+    if (file && !file->empty()) {
+        const fs::path path = base_dir / *file;
+        auto contents = read_whole_file(path, kMaxPasswordFileBytes);
+        if (!contents.text) {
+            errors.at(*file_node,
+                      section.quoted("password_file") + ": cannot read '" + path.string() + "': " + contents.error);
+            return {};
+        }
+        std::string value = strip_one_line_end(std::move(*contents.text));
+        if (reaches_ami && has_crlf_or_nul(value)) {
+            errors.at(*file_node, section.quoted("password_file") +
+                                      ": the file must hold one line (CR, LF or NUL found before its end)");
+            return {};
+        }
+        return Secret(std::move(value));
+    }
+    if (password) {
+        if (reaches_ami && has_crlf_or_nul(*password)) {
+            errors.at(*password_node, section.quoted("password") + " must not contain CR, LF or NUL");
+            return {};
+        }
+        return Secret(*password);
+    }
+    return {};
+}
+
+std::optional<std::string> check_mqtt_uri(std::string_view uri) {
+    const auto scheme = std::find_if(kMqttSchemes.begin(), kMqttSchemes.end(),
+                                     [&](std::string_view s) { return uri.starts_with(s); });
+    if (scheme == kMqttSchemes.end()) return "must start with " + join(kMqttSchemes, ", ");
+    std::string_view rest = uri.substr(scheme->size());
+    std::string_view host;
+    if (rest.starts_with('[')) {  // [IPv6]:port
+        const auto close = rest.find(']');
+        if (close == std::string_view::npos) return "has an unterminated '[' in its host";
+        host = rest.substr(1, close - 1);
+        rest.remove_prefix(close + 1);
+    } else {
+        host = rest.substr(0, rest.find_first_of(":/"sv));
+        rest.remove_prefix(host.size());
+    }
+    if (host.empty()) return "must name a host, e.g. tcp://127.0.0.1:1883";
+    if (rest.starts_with(':')) {
+        std::string_view port = rest.substr(1);
+        port = port.substr(0, port.find('/'));
+        int number = 0;
+        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+        if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || number < kPortRange.min ||
+            number > kPortRange.max) {
+            return "has an invalid port";
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_base_topic(std::string_view topic) {
+    if (topic.empty()) return "must not be empty";
+    if (topic.find_first_of("+#"sv) != std::string_view::npos) return "must not contain the wildcards '+' or '#'";
+    if (topic.find('\0') != std::string_view::npos) return "must not contain NUL";
+    if (topic.starts_with('/') || topic.ends_with('/')) return "must not start or end with '/'";
+    if (topic.find("//"sv) != std::string_view::npos) return "must not contain an empty level ('//')";
+    return std::nullopt;
+}
+
+void read_ami(Section& s, const Getenv& env, const fs::path& base_dir, AmiConfig& ami) {
+    Errors& errors = s.errors();
+    if (auto v = s.string("host")) {
+        if (v->empty()) {
+            errors.at(*s.find("host"), s.quoted("host") + " must not be empty");
+        } else {
+            ami.host = *v;
+        }
+    }
+    if (auto v = s.integer("port", kPortRange)) ami.port = static_cast<std::uint16_t>(*v);
+
+    const toml::node* username_node = s.find("username");
+    if (auto v = s.ami_string("username")) {
+        if (v->empty()) errors.at(*username_node, s.quoted("username") + " must not be empty");
+        ami.username = *v;
+    } else if (!username_node) {
+        if (s.table()) {
+            errors.at(*s.table(), s.quoted("username") + " is required");
+        } else {
+            errors.unpositioned(s.quoted("username") + " is required (in an [ami] table)");
+        }
+    }
+    ami.password = read_password(s, kAmiPasswordEnv, env, base_dir, true);
+
+    if (auto v = s.boolean("reconnect")) ami.reconnect = *v;
+    const auto after = s.integer("reconnect_after", kReconnectMs, "milliseconds");
+    const auto max = s.integer("reconnect_max", kReconnectMs, "milliseconds");
+    if (after) ami.reconnect_after = std::chrono::milliseconds(*after);
+    if (max) ami.reconnect_max = std::chrono::milliseconds(*max);
+    const bool after_ok = after || !s.find("reconnect_after");
+    const bool max_ok = max || !s.find("reconnect_max");
+    if (after_ok && max_ok && ami.reconnect_max < ami.reconnect_after) {
+        const toml::node* where = s.find("reconnect_max") ? s.find("reconnect_max") : s.find("reconnect_after");
+        errors.at(*where, s.quoted("reconnect_max") + " (" + std::to_string(ami.reconnect_max.count()) +
+                              ") must not be less than " + s.quoted("reconnect_after") + " (" +
+                              std::to_string(ami.reconnect_after.count()) + ")");
+    }
+    if (auto v = s.integer("keepalive", kAmiKeepaliveMs, "milliseconds")) ami.keepalive = std::chrono::milliseconds(*v);
+    if (auto v = s.integer("action_timeout", kActionTimeoutMs, "milliseconds")) {
+        ami.action_timeout = std::chrono::milliseconds(*v);
+    }
+    if (auto v = s.ami_string("prefix")) ami.prefix = *v;
+    s.report_unknown_keys();
+}
+
+void read_mqtt(Section& s, const Getenv& env, const fs::path& base_dir, MqttConfig& mqtt) {
+    Errors& errors = s.errors();
+    if (auto v = s.string("uri")) {
+        if (auto problem = check_mqtt_uri(*v)) {
+            errors.at(*s.find("uri"), s.quoted("uri") + " " + *problem);
+        } else {
+            mqtt.uri = *v;
+        }
+    }
+    if (auto v = s.string("client_id")) {
+        if (v->empty()) {
+            errors.at(*s.find("client_id"), s.quoted("client_id") + " must not be empty");
+        } else {
+            mqtt.client_id = *v;
+        }
+    }
+    if (auto v = s.string("username")) mqtt.username = *v;
+    mqtt.password = read_password(s, kMqttPasswordEnv, env, base_dir, false);
+    if (auto v = s.string("base_topic")) {
+        if (auto problem = check_base_topic(*v)) {
+            errors.at(*s.find("base_topic"), s.quoted("base_topic") + " " + *problem);
+        } else {
+            mqtt.base_topic = *v;
+        }
+    }
+    if (auto v = s.integer("version")) {
+        if (*v == 4 || *v == 5) {
+            mqtt.version = static_cast<int>(*v);
+        } else {
+            errors.at(*s.find("version"), s.quoted("version") + " must be 4 (MQTT 3.1.1) or 5");
+        }
+    }
+    if (auto v = s.integer("qos", kQosRange)) mqtt.qos = static_cast<int>(*v);
+    if (auto v = s.integer("keepalive", kMqttKeepaliveSeconds, "seconds")) mqtt.keepalive = std::chrono::seconds(*v);
+    s.report_unknown_keys();
+}
+
+void read_pbx(Section& s, PbxConfig& pbx) {
+    Errors& errors = s.errors();
+    if (const toml::node* node = s.find("trunks")) {
+        const toml::array* array = node->as_array();
+        if (!array) {
+            errors.at(*node, s.quoted("trunks") + " must be an array of strings");
+        } else {
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                const toml::node& element = *array->get(i);
+                const std::string name = "'pbx.trunks[" + std::to_string(i) + "]'";
+                const auto* str = element.as_string();
+                if (!str) {
+                    errors.at(element, name + " must be a string");
+                } else if (str->get().empty()) {
+                    errors.at(element, name + " must not be empty");
+                } else if (has_crlf_or_nul(str->get())) {
+                    errors.at(element, name + " must not contain CR, LF or NUL");
+                } else {
+                    pbx.trunks.push_back(str->get());
+                }
+            }
+        }
+    }
+    s.report_unknown_keys();
+}
+
+void read_log(Section& s, LogConfig& log) {
+    if (auto v = s.string("level")) {
+        if (std::find(kLogLevels.begin(), kLogLevels.end(), *v) == kLogLevels.end()) {
+            s.errors().at(*s.find("level"), s.quoted("level") + " must be one of " + join(kLogLevels, ", "));
+        } else {
+            log.level = *v;
+        }
+    }
+    s.report_unknown_keys();
+}
+
+LoadResult parse(std::string_view toml_text, std::string source_name, const Getenv& env, const fs::path& base_dir) {
+    LoadResult result;
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, std::string(source_name));
+    } catch (const toml::parse_error& e) {
+        result.errors.push_back({std::move(source_name), static_cast<int>(e.source().begin.line),
+                                 static_cast<int>(e.source().begin.column), describe_syntax_error(e, toml_text)});
+        return result;
+    }
+
+    Errors errors(source_name);
+    const auto table = [&](std::string_view name) -> const toml::table* {
+        const toml::node* node = root.get(name);
+        if (node && !node->is_table()) {
+            errors.at(*node, "'" + std::string(name) + "' must be a table");
+            return nullptr;
+        }
+        return node ? node->as_table() : nullptr;
+    };
+
+    Config config;
+    config.source = source_name;
+    Section ami(errors, table("ami"), "ami");
+    read_ami(ami, env, base_dir, config.ami);
+    Section mqtt(errors, table("mqtt"), "mqtt");
+    read_mqtt(mqtt, env, base_dir, config.mqtt);
+    Section pbx(errors, table("pbx"), "pbx");
+    read_pbx(pbx, config.pbx);
+    Section log(errors, table("log"), "log");
+    read_log(log, config.log);
+
+    for (auto&& [key, node] : root) {
+        const std::string_view name = key.str();
+        if (name == "ami" || name == "mqtt" || name == "pbx" || name == "log") continue;
+        const std::string what = node.is_table() ? "unknown table '" : "unknown key '";
+        errors.at(node.is_table() || !key.source().begin.line ? node.source() : key.source(),
+                  what + std::string(name) + "'");
+    }
+
+    result.errors = errors.take();
+    if (result.errors.empty()) result.config = std::move(config);
+    return result;
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+    if (line <= 0) return file + ": " + message;
+    std::string out = file + ":" + std::to_string(line);
+    if (column > 0) out += ":" + std::to_string(column);
+    return out + ": " + message;
+}
+
+Getenv process_environment() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (!value) return std::nullopt;
+        return std::string(value);
+    };
+}
+
+LoadResult parse_string(std::string_view toml_text, std::string source_name, const Getenv& env) {
+    return parse(toml_text, std::move(source_name), env, fs::path{});
+}
+
+LoadResult load_file(const std::string& path, const Getenv& env) {
+    auto contents = read_whole_file(path, kMaxConfigFileBytes);
+    if (!contents.text) {
+        LoadResult result;
+        result.errors.push_back({path, 0, 0, "cannot read file: " + contents.error});
+        return result;
+    }
+    return parse(*contents.text, path, env, fs::path(path).parent_path());
+}
+
+}  // namespace config

@@ -1,0 +1,122 @@
+#pragma once
+// The daemon's configuration: a TOML file (toml++) turned into validated plain structs.
+// Parsing collects every problem with its file:line:col instead of stopping at the first,
+// so one run of `pbx2mqtt --check-config` shows everything that needs fixing.
+// Nothing here logs; errors are values. No toml++ type leaks out of this header.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace config {
+
+// A password. There is deliberately no operator<< and no fmt formatter, so it cannot end up
+// in a log line by accident: printing needs an explicit reveal() or redacted().
+class Secret {
+public:
+    Secret() = default;
+    explicit Secret(std::string value) : value_(std::move(value)) {}
+
+    const std::string& reveal() const noexcept { return value_; }
+    bool empty() const noexcept { return value_.empty(); }
+    // "" when unset, "***" otherwise: safe for logs and config dumps.
+    std::string redacted() const { return value_.empty() ? std::string{} : std::string{"***"}; }
+
+    bool operator==(const Secret&) const = default;
+
+private:
+    std::string value_;
+};
+
+struct AmiConfig {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 5038;
+    std::string username;                                // required
+    Secret password;
+    bool reconnect = true;
+    std::chrono::milliseconds reconnect_after{3000};     // first retry delay; doubles up to reconnect_max
+    std::chrono::milliseconds reconnect_max{30000};      // backoff cap
+    std::chrono::milliseconds keepalive{15000};          // Ping interval; a dead peer is noticed within 2x
+    std::chrono::milliseconds action_timeout{10000};     // how long to wait for an action's response
+    std::string prefix;                                  // dial prefix prepended by originate (astproxy)
+
+    bool operator==(const AmiConfig&) const = default;
+};
+
+struct MqttConfig {
+    std::string uri = "tcp://127.0.0.1:1883";
+    std::string client_id = "pbx2mqtt";
+    std::string username;
+    Secret password;
+    std::string base_topic = "pbx";
+    int version = 5;                                     // 5, or 4 for MQTT 3.1.1
+    int qos = 1;
+    std::chrono::seconds keepalive{30};
+
+    bool operator==(const MqttConfig&) const = default;
+};
+
+struct PbxConfig {
+    std::vector<std::string> trunks;                     // peer/endpoint names that are trunks, not extensions
+
+    bool operator==(const PbxConfig&) const = default;
+};
+
+struct LogConfig {
+    std::string level = "info";                          // trace|debug|info|warn|error|critical|off
+
+    bool operator==(const LogConfig&) const = default;
+};
+
+struct Config {
+    AmiConfig ami;
+    MqttConfig mqtt;
+    PbxConfig pbx;
+    LogConfig log;
+    std::string source;                                  // file path, or the name given to parse_string
+
+    bool operator==(const Config&) const = default;
+};
+
+struct ConfigError {
+    std::string file;
+    int line = 0;                                        // 1-based; 0 when the position is unknown
+    int column = 0;
+    std::string message;                                 // never contains a password
+
+    // "file:line:col: message", or "file: message" when the position is unknown.
+    std::string to_string() const;
+
+    bool operator==(const ConfigError&) const = default;
+};
+
+// Looks up one environment variable; injected so tests need not touch the real environment.
+using Getenv = std::function<std::optional<std::string>(const std::string&)>;
+Getenv process_environment();
+
+// Environment variables that, when set (even to an empty value), replace the password from the file.
+inline constexpr std::string_view kAmiPasswordEnv = "PBX2MQTT_AMI_PASSWORD";
+inline constexpr std::string_view kMqttPasswordEnv = "PBX2MQTT_MQTT_PASSWORD";
+
+// Bounds on what is read from disk, so a wrong path (/dev/zero) cannot exhaust memory.
+inline constexpr std::size_t kMaxConfigFileBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxPasswordFileBytes = 64 * 1024;
+
+struct LoadResult {
+    std::optional<Config> config;                        // set only when errors is empty
+    std::vector<ConfigError> errors;                     // positioned errors in file order, then the rest
+    bool ok() const { return config.has_value(); }
+};
+
+// A relative password_file is resolved against the working directory.
+LoadResult parse_string(std::string_view toml_text, std::string source_name, const Getenv& env);
+// A relative password_file is resolved against the directory of `path`.
+// An unreadable file gives one error "path: cannot read file: <strerror>".
+LoadResult load_file(const std::string& path, const Getenv& env);
+
+}  // namespace config

@@ -1,0 +1,212 @@
+#include "core/bridge_core.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "modules/bridge_module.hpp"
+#include "modules/extensions_module.hpp"
+
+namespace core {
+
+namespace {
+// Events buffered while a snapshot is read are replayed on the fresh model; the bound keeps
+// a flood during a slow snapshot from growing memory without limit (a resync follows).
+constexpr std::size_t kMaxEventsDuringSync = 200000;
+}  // namespace
+
+BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
+    : options_(std::move(options)),
+      port_(port),
+      topics_(options_.base_topic),
+      store_(port, options_.qos),
+      state_(options_.trunks),
+      session_(options_.session,
+               ami::SessionCallbacks{
+                   [this](std::string_view banner) { on_logged_in(banner); },
+                   [](const std::string& reason) { spdlog::error("AMI login failed: {}", reason); },
+                   [this](const ami::Message& e) { on_event(e); },
+                   [](const ami::ParseError& e) { spdlog::warn("AMI: malformed input: {}", e.detail); },
+                   [this](const std::string& reason) {
+                       if (on_close_ami) on_close_ami(reason);
+                   }}),
+      context_{state_, store_, topics_, status_} {
+    status_.version = options_.version;
+    status_.started_at = options_.started_at;
+    status_.ami_host = options_.ami_host;
+    status_.ami_port = options_.ami_port;
+    modules_.push_back(std::make_unique<modules::BridgeModule>());
+    modules_.push_back(std::make_unique<modules::ExtensionsModule>());
+}
+
+BridgeCore::~BridgeCore() {
+    if (sync_) sync_->cancel();
+}
+
+template <typename F>
+void BridgeCore::for_each_module(const char* what, F&& f) {
+    for (auto& m : modules_) {
+        try {
+            f(*m);
+        } catch (const std::exception& e) {
+            // One module's failure must not stop the others.
+            spdlog::error("module {}: {} failed: {}", m->name(), what, e.what());
+        }
+    }
+}
+
+void BridgeCore::start() {
+    if (started_) return;
+    started_ = true;
+    for_each_module("start", [this](modules::Module& m) { m.start(context_); });
+}
+
+void BridgeCore::set_ami_state(const std::string& state) {
+    const bool connected = state == "connected";
+    if (status_.ami_state == state && status_.ami_connected == connected) return;
+    status_.ami_state = state;
+    status_.ami_connected = connected;
+    for_each_module("bridge status", [](modules::Module& m) { m.on_bridge_status(); });
+}
+
+void BridgeCore::ami_connecting() { set_ami_state("connecting"); }
+
+void BridgeCore::ami_connected(ami::Clock::time_point now) {
+    now_ = now;
+    session_.connected(now);
+    set_ami_state("authenticating");
+}
+
+void BridgeCore::ami_received(std::string_view bytes, ami::Clock::time_point now) {
+    now_ = now;
+    session_.received(bytes, now);
+}
+
+void BridgeCore::ami_disconnected(const std::string& reason) {
+    if (sync_) {
+        sync_->cancel();
+        sync_.reset();
+        events_during_sync_.clear();
+    }
+    session_.disconnected();
+    if (status_.ami_state != "disconnected") spdlog::warn("AMI disconnected: {}", reason);
+    set_ami_state("disconnected");
+}
+
+void BridgeCore::tick(ami::Clock::time_point now) {
+    now_ = now;
+    session_.tick(now);
+}
+
+void BridgeCore::on_logged_in(std::string_view banner) {
+    spdlog::info("AMI logged in ({})", banner);
+    events_since_login_ = 0;
+    start_snapshot();
+}
+
+void BridgeCore::start_snapshot() {
+    if (sync_) sync_->cancel();
+    events_during_sync_.clear();
+    set_ami_state("synchronizing");
+    sync_started_ = now_;
+    sync_ = SnapshotSync::create(session_, options_.trunks,
+                                 [this](bool ok, const std::string& error) { snapshot_done(ok, error); });
+    sync_->state().set_banner(session_.banner());
+    auto sync = sync_;  // start() may finish synchronously
+    sync->start(now_);
+}
+
+void BridgeCore::snapshot_done(bool ok, const std::string& error) {
+    auto sync = std::move(sync_);
+    if (!ok) {
+        events_during_sync_.clear();
+        spdlog::error("PBX snapshot incomplete ({}); reconnecting", error);
+        if (on_close_ami && session_.logged_in()) on_close_ami("snapshot incomplete: " + error);
+        return;
+    }
+    state_ = std::move(sync->state());
+    // Events that arrived while the snapshot was read: what they changed may or may not be in
+    // the answers, so replay them on the fresh model (device and contact states are idempotent).
+    auto buffered = std::move(events_during_sync_);
+    events_during_sync_.clear();
+    model::ChangeSet follow_up;
+    for (const auto& e : buffered) follow_up.merge(state_.apply_event(e));
+    status_.asterisk_version = state_.asterisk_version();
+    status_.ami_version = state_.ami_version();
+    for_each_module("resync", [](modules::Module& m) { m.on_resync(); });
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now_ - sync_started_).count();
+    spdlog::info("PBX snapshot: {} extensions, Asterisk {}, {} actions, {} events replayed, {} ms",
+                 state_.extensions().size(), state_.asterisk_version().empty() ? "?" : state_.asterisk_version(),
+                 sync->actions_sent(), buffered.size(), ms);
+    set_ami_state("connected");
+    for (const auto& exten : follow_up.refresh_endpoints) refresh_endpoint(exten);
+}
+
+void BridgeCore::on_event(const ami::Message& event) {
+    if (sync_) {
+        if (events_during_sync_.size() < kMaxEventsDuringSync) events_during_sync_.push_back(event);
+        // The old model still shows live changes until the fresh one replaces it.
+    }
+    const std::string_view name = event.event();
+    if (ami::iequals(name, "Shutdown")) {
+        spdlog::warn("Asterisk is shutting down (Shutdown: {}, Restart: {})", event.get("Shutdown"), event.get("Restart"));
+        return;
+    }
+    const bool first_event = events_since_login_++ == 0;
+    if (ami::iequals(name, "FullyBooted")) {
+        // Asterisk sends FullyBooted right after a login when it is up: that one is the first
+        // event of the session. Any later one means we logged in while it was still booting
+        // (fixture 14): what we read may be incomplete, so read everything again.
+        if (!first_event) {
+            spdlog::info("Asterisk finished booting; reading the PBX state again");
+            start_snapshot();
+        }
+        return;
+    }
+    if (ami::iequals(name, "Reload") && !sync_ && status_.ami_state == "connected") {
+        spdlog::info("Asterisk reloaded ({}); reading the PBX state again", event.get("Module", "All"));
+        start_snapshot();
+        return;
+    }
+    apply(state_.apply_event(event));
+}
+
+void BridgeCore::apply(const model::ChangeSet& changes) {
+    if (changes.empty()) return;
+    for_each_module("changes", [&](modules::Module& m) { m.on_changes(changes); });
+    if (!sync_)
+        for (const auto& exten : changes.refresh_endpoints) refresh_endpoint(exten);
+}
+
+void BridgeCore::refresh_endpoint(const std::string& exten) {
+    const auto* ext = [&]() -> const model::Extension* {
+        auto it = state_.extensions().find(exten);
+        return it == state_.extensions().end() ? nullptr : &it->second;
+    }();
+    if (!ext) return;
+    ami::Action action(ext->tech == model::Tech::Pjsip ? "PJSIPShowEndpoint" : "SIPshowpeer");
+    action.set(ext->tech == model::Tech::Pjsip ? "Endpoint" : "Peer", exten);
+    session_.send(
+        action,
+        [this, exten](ami::ActionResult&& r) {
+            if (!r.ok()) return;
+            std::vector<ami::Message> details = std::move(r.events);
+            if (details.empty()) details.push_back(std::move(r.response));
+            apply(state_.refresh_endpoint(exten, details));
+        },
+        now_);
+}
+
+void BridgeCore::mqtt_connected() {
+    spdlog::info("MQTT connected; asserting {} retained topics", store_.asserted().size());
+    store_.republish_all();
+}
+
+void BridgeCore::mqtt_message(const mqtt::IncomingMessage& message) {
+    spdlog::debug("MQTT message on {} ignored (no command modules yet)", message.topic);
+}
+
+void BridgeCore::shutdown(ami::Clock::time_point now) {
+    session_.logoff(now);
+    store_.set(topics_.bridge_state(), "offline");
+}
+
+}  // namespace core

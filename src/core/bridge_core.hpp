@@ -1,0 +1,98 @@
+#pragma once
+// The bridge between the two I/O edges, pure: AMI session + PBX model + modules + retained
+// store. The Asio edge feeds it AMI bytes and ticks and writes what it returns; the Paho edge
+// implements mqtt::Port and reports connection changes. No sockets, no threads, no clock.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ami/session.hpp"
+#include "core/snapshot_sync.hpp"
+#include "model/pbx_state.hpp"
+#include "modules/module.hpp"
+#include "mqtt/port.hpp"
+#include "mqtt/retained_store.hpp"
+#include "mqtt/topics.hpp"
+
+namespace core {
+
+struct CoreOptions {
+    ami::SessionOptions session;
+    std::set<std::string> trunks;
+    std::string base_topic = "pbx";
+    int qos = 1;
+    std::string version;
+    std::string started_at;  // ISO 8601
+    std::string ami_host;
+    int ami_port = 0;
+};
+
+class BridgeCore {
+public:
+    BridgeCore(CoreOptions options, mqtt::Port& port);
+    ~BridgeCore();
+    BridgeCore(const BridgeCore&) = delete;
+    BridgeCore& operator=(const BridgeCore&) = delete;
+
+    // Publishes the bridge's own topics and the (empty) model; call once.
+    void start();
+
+    // --- AMI edge ---
+    void ami_connecting();
+    void ami_connected(ami::Clock::time_point now);
+    void ami_received(std::string_view bytes, ami::Clock::time_point now);
+    void ami_disconnected(const std::string& reason);
+    void tick(ami::Clock::time_point now);
+    std::optional<ami::Clock::time_point> next_deadline() const { return session_.next_deadline(); }
+    std::string take_ami_output() { return session_.take_output(); }
+    // The core wants the AMI connection closed (dead peer, failed login, broken snapshot).
+    std::function<void(const std::string& reason)> on_close_ami;
+
+    // --- MQTT edge ---
+    void mqtt_connected();
+    void mqtt_message(const mqtt::IncomingMessage& message);
+
+    // --- lifecycle ---
+    // Clean shutdown: Logoff queued on AMI; bridge/state offline published.
+    void shutdown(ami::Clock::time_point now);
+
+    const model::PbxState& state() const noexcept { return state_; }
+    const mqtt::RetainedStore& store() const noexcept { return store_; }
+    const modules::BridgeStatus& bridge_status() const noexcept { return status_; }
+    const mqtt::Topics& topics() const noexcept { return topics_; }
+    bool synchronizing() const noexcept { return sync_ != nullptr; }
+    ami::Session& session() noexcept { return session_; }
+
+private:
+    void on_logged_in(std::string_view banner);
+    void on_event(const ami::Message& event);
+    void start_snapshot();
+    void snapshot_done(bool ok, const std::string& error);
+    void apply(const model::ChangeSet& changes);
+    void refresh_endpoint(const std::string& exten);
+    void set_ami_state(const std::string& state);
+    template <typename F>
+    void for_each_module(const char* what, F&& f);
+
+    CoreOptions options_;
+    mqtt::Port& port_;
+    mqtt::Topics topics_;
+    mqtt::RetainedStore store_;
+    modules::BridgeStatus status_;
+    model::PbxState state_;
+    ami::Session session_;
+    modules::Context context_;
+    std::vector<std::unique_ptr<modules::Module>> modules_;
+    std::shared_ptr<SnapshotSync> sync_;
+    std::vector<ami::Message> events_during_sync_;
+    ami::Clock::time_point now_{};
+    ami::Clock::time_point sync_started_{};
+    std::size_t events_since_login_ = 0;
+    bool started_ = false;
+};
+
+}  // namespace core

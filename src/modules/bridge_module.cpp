@@ -1,0 +1,27 @@
+#include "modules/bridge_module.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace modules {
+
+void BridgeModule::start(Context& context) {
+    Module::start(context);
+    context.store.set(context.topics.bridge_state(), "online");
+    publish_info();
+}
+
+std::string BridgeModule::render_info(const BridgeStatus& s) {
+    nlohmann::ordered_json j;
+    j["version"] = s.version;
+    j["started_at"] = s.started_at;
+    j["asterisk"] = {{"version", s.asterisk_version}, {"ami_version", s.ami_version}};
+    j["ami"] = {{"connected", s.ami_connected}, {"state", s.ami_state}, {"host", s.ami_host}, {"port", s.ami_port}};
+    return j.dump();
+}
+
+void BridgeModule::publish_info() {
+    if (!context_) return;
+    context_->store.set(context_->topics.bridge_info(), render_info(context_->bridge));
+}
+
+}  // namespace modules

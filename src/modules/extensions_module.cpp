@@ -1,0 +1,70 @@
+#include "modules/extensions_module.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace modules {
+
+std::string ExtensionsModule::render(const model::ExtensionView& v) {
+    nlohmann::ordered_json j;
+    j["exten"] = v.exten;
+    j["name"] = v.name;
+    j["status"] = model::status_name(v.status);
+    j["ip"] = v.ip;
+    j["port"] = v.port;
+    j["sipuseragent"] = v.user_agent;
+    j["context"] = v.context;
+    j["dnd"] = v.dnd;
+    j["cf"] = v.cf;
+    j["cfb"] = v.cfb;
+    j["cfu"] = v.cfu;
+    j["cfVm"] = v.cf_vm;
+    j["cfbVm"] = v.cfb_vm;
+    j["cfuVm"] = v.cfu_vm;
+    j["conversations"] = nlohmann::ordered_json::object();
+    j["tech"] = std::string(model::tech_name(v.tech));
+    // The PBX may send any bytes in a name; never let invalid UTF-8 break the payload.
+    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void ExtensionsModule::start(Context& context) {
+    Module::start(context);
+    on_resync();
+}
+
+void ExtensionsModule::publish(const std::string& exten) {
+    if (!mqtt::is_topic_level(exten)) {
+        if (skipped_.insert(exten).second)
+            spdlog::warn("extensions: '{}' cannot be an MQTT topic level; not published", exten);
+        return;
+    }
+    auto& store = context_->store;
+    const auto& topics = context_->topics;
+    if (auto view = context_->state.view(exten)) {
+        store.set(topics.extension(exten), render(*view));
+        store.set(topics.extension_status(exten), std::string(model::status_name(view->status)));
+    } else {
+        store.clear(topics.extension(exten));
+        store.clear(topics.extension_status(exten));
+    }
+}
+
+void ExtensionsModule::on_changes(const model::ChangeSet& changes) {
+    if (!context_) return;
+    for (const auto& exten : changes.extensions) publish(exten);
+}
+
+void ExtensionsModule::on_resync() {
+    if (!context_) return;
+    std::map<std::string, std::string> wanted;
+    const auto& topics = context_->topics;
+    for (const auto& [exten, ext] : context_->state.extensions()) {
+        if (!mqtt::is_topic_level(exten)) continue;
+        const auto view = context_->state.view(ext);
+        wanted[topics.extension(exten)] = render(view);
+        wanted[topics.extension_status(exten)] = std::string(model::status_name(view.status));
+    }
+    context_->store.replace_subtree(topics.extension("").c_str(), wanted);
+}
+
+}  // namespace modules

@@ -1,0 +1,24 @@
+#pragma once
+// <base>/extensions/<exten> (astproxy's extension JSON) and <base>/extensions/<exten>/status.
+#include <set>
+#include <string>
+
+#include "modules/module.hpp"
+
+namespace modules {
+
+class ExtensionsModule final : public Module {
+public:
+    std::string_view name() const override { return "extensions"; }
+    void start(Context& context) override;
+    void on_changes(const model::ChangeSet& changes) override;
+    void on_resync() override;
+
+    static std::string render(const model::ExtensionView& view);
+
+private:
+    void publish(const std::string& exten);
+    std::set<std::string> skipped_;  // ids that cannot be a topic level (logged once)
+};
+
+}  // namespace modules

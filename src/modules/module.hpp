@@ -1,0 +1,51 @@
+#pragma once
+// One PBX capability = one module (zigbee2mqtt's lib/extension/*): the constructor does
+// nothing, start() registers and publishes, stop() unregisters. Modules turn model changes
+// into retained topics; they never talk to sockets.
+#include <string>
+#include <string_view>
+
+#include "model/pbx_state.hpp"
+#include "mqtt/retained_store.hpp"
+#include "mqtt/topics.hpp"
+
+namespace modules {
+
+// What the bridge says about itself on <base>/bridge/info.
+struct BridgeStatus {
+    std::string version;
+    std::string started_at;  // ISO 8601, UTC
+    bool ami_connected = false;
+    std::string ami_state = "disconnected";  // disconnected, connecting, authenticating, synchronizing, connected
+    std::string ami_host;
+    int ami_port = 0;
+    std::string asterisk_version;
+    std::string ami_version;
+    bool operator==(const BridgeStatus&) const = default;
+};
+
+struct Context {
+    const model::PbxState& state;
+    mqtt::RetainedStore& store;
+    const mqtt::Topics& topics;
+    const BridgeStatus& bridge;
+};
+
+class Module {
+public:
+    virtual ~Module() = default;
+    virtual std::string_view name() const = 0;
+    virtual void start(Context& context) { context_ = &context; }
+    virtual void stop() { context_ = nullptr; }
+    // Some entities changed (a live event).
+    virtual void on_changes(const model::ChangeSet&) {}
+    // The whole model was replaced by a fresh snapshot: make the topics equal it.
+    virtual void on_resync() {}
+    // BridgeStatus changed.
+    virtual void on_bridge_status() {}
+
+protected:
+    Context* context_ = nullptr;
+};
+
+}  // namespace modules

@@ -1,0 +1,64 @@
+#pragma once
+// The MQTT I/O edge on Eclipse Paho C++ (async_client). Paho calls back on its own threads;
+// every callback only posts into the bridge's io_context, so bridge state is touched by one
+// thread. The connect loop is ours (Paho's automatic reconnect counts whole seconds and does
+// not cover the first connect), and so is resubscribing after a reconnect.
+#include <utility>  // before Asio (Boost 1.74 + C++20)
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mqtt/async_client.h>
+#include <random>
+#include <set>
+#include <string>
+
+#include "config/config.hpp"
+#include "mqtt/port.hpp"
+
+namespace mqtt {
+
+struct PahoCallbacks {
+    std::function<void()> connected;
+    std::function<void()> disconnected;
+    std::function<void(const IncomingMessage&)> message;
+};
+
+class PahoClient final : public Port {
+public:
+    PahoClient(boost::asio::io_context& io, const config::MqttConfig& config, std::string will_topic, PahoCallbacks callbacks);
+    ~PahoClient() override;
+
+    void start();
+    // Publishes `final_message` (the retained "offline") and disconnects, waiting at most `timeout`.
+    void stop(const OutgoingMessage& final_message, std::chrono::milliseconds timeout);
+
+    void publish(const OutgoingMessage& message) override;
+    void subscribe(const std::string& filter, int qos) override;
+    bool connected() const override { return connected_; }
+
+private:
+    class Listener;
+    void connect();
+    void on_connect_result(bool ok, const std::string& error);
+    void on_connection_lost(const std::string& cause);
+    void schedule_reconnect();
+
+    boost::asio::io_context& io_;
+    config::MqttConfig config_;
+    std::string will_topic_;
+    PahoCallbacks callbacks_;
+    std::unique_ptr<::mqtt::async_client> client_;
+    std::unique_ptr<Listener> listener_;
+    boost::asio::steady_timer reconnect_timer_;
+    std::map<std::string, int> subscriptions_;
+    bool connected_ = false;
+    bool connecting_ = false;
+    bool stopped_ = false;
+    std::chrono::milliseconds delay_{0};
+    std::mt19937 rng_{std::random_device{}()};
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace mqtt

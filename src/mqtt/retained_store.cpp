@@ -1,0 +1,51 @@
+#include "mqtt/retained_store.hpp"
+
+#include <vector>
+
+namespace mqtt {
+
+void RetainedStore::send(const std::string& topic, const std::string& payload) {
+    ++publishes_;
+    if (port_.connected()) {
+        port_.publish(OutgoingMessage{topic, payload, true, qos_, std::nullopt});
+        clears_owed_.erase(topic);
+    } else if (payload.empty()) {
+        clears_owed_.insert(topic);
+    } else {
+        clears_owed_.erase(topic);
+    }
+}
+
+bool RetainedStore::set(const std::string& topic, std::string payload) {
+    auto it = asserted_.find(topic);
+    if (it != asserted_.end() && it->second == payload) return false;
+    if (payload.empty()) return clear(topic);  // an empty retained payload means "cleared"
+    const std::string& stored = (asserted_[topic] = std::move(payload));
+    send(topic, stored);
+    return true;
+}
+
+bool RetainedStore::clear(const std::string& topic) {
+    auto it = asserted_.find(topic);
+    if (it == asserted_.end()) return false;
+    asserted_.erase(it);
+    send(topic, std::string());
+    return true;
+}
+
+void RetainedStore::replace_subtree(const std::string& prefix, const std::map<std::string, std::string>& wanted) {
+    std::vector<std::string> stale;
+    for (auto it = asserted_.lower_bound(prefix); it != asserted_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+        if (!wanted.count(it->first)) stale.push_back(it->first);
+    for (const auto& topic : stale) clear(topic);
+    for (const auto& [topic, payload] : wanted) set(topic, payload);
+}
+
+void RetainedStore::republish_all() {
+    if (!port_.connected()) return;
+    for (const auto& topic : clears_owed_) port_.publish(OutgoingMessage{topic, std::string(), true, qos_, std::nullopt});
+    clears_owed_.clear();
+    for (const auto& [topic, payload] : asserted_) port_.publish(OutgoingMessage{topic, payload, true, qos_, std::nullopt});
+}
+
+}  // namespace mqtt

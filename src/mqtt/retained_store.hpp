@@ -1,0 +1,44 @@
+#pragma once
+// The retained state the bridge asserts on the broker, topic by topic.
+// Publishes a topic only when its payload changes, clears (empty retained payload) a topic
+// that is no longer true, and republishes everything after a broker reconnect (a broker
+// without persistence forgets retained messages). While the broker is unreachable only the
+// latest value of each topic is kept: updates coalesce, memory is bounded by the tree's size.
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "mqtt/port.hpp"
+
+namespace mqtt {
+
+class RetainedStore {
+public:
+    RetainedStore(Port& port, int qos) : port_(port), qos_(qos) {}
+
+    // Publishes when the value differs from the one asserted now; returns whether it did change.
+    bool set(const std::string& topic, std::string payload);
+    // Clears a topic asserted before; returns whether there was one.
+    bool clear(const std::string& topic);
+    // Makes the subtree under `prefix` equal `wanted`: clears the others, sets these.
+    void replace_subtree(const std::string& prefix, const std::map<std::string, std::string>& wanted);
+    // After a (re)connect: publishes every asserted topic again.
+    void republish_all();
+
+    const std::map<std::string, std::string>& asserted() const noexcept { return asserted_; }
+    std::size_t publish_count() const noexcept { return publishes_; }
+    std::size_t owed_clears() const noexcept { return clears_owed_.size(); }
+
+private:
+    void send(const std::string& topic, const std::string& payload);
+
+    Port& port_;
+    int qos_;
+    std::map<std::string, std::string> asserted_;
+    // Topics cleared while the broker was unreachable: their empty payload is still owed.
+    std::set<std::string> clears_owed_;
+    std::size_t publishes_ = 0;
+};
+
+}  // namespace mqtt

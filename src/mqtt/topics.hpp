@@ -1,0 +1,26 @@
+#pragma once
+// The single source of topic names. docs/topics.md documents each of them, and a test checks
+// that every topic built here is documented there.
+#include <string>
+#include <string_view>
+
+namespace mqtt {
+
+class Topics {
+public:
+    explicit Topics(std::string base) : base_(std::move(base)) {}
+    const std::string& base() const noexcept { return base_; }
+
+    std::string bridge_state() const { return base_ + "/bridge/state"; }
+    std::string bridge_info() const { return base_ + "/bridge/info"; }
+    std::string extension(std::string_view exten) const { return base_ + "/extensions/" + std::string(exten); }
+    std::string extension_status(std::string_view exten) const { return extension(exten) + "/status"; }
+
+private:
+    std::string base_;
+};
+
+// An id can be one topic level: not empty, no '/', '+', '#' or NUL, valid UTF-8 left to the broker.
+bool is_topic_level(std::string_view id) noexcept;
+
+}  // namespace mqtt

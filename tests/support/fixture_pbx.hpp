@@ -1,0 +1,58 @@
+#pragma once
+// An in-process stand-in for Asterisk, for unit tests of the pure core: answers each action
+// with the answer recorded in a transcript for the same action (same name and headers),
+// ActionID rewritten; synthesizes Challenge/Login; unknown actions get Asterisk's recorded
+// "Invalid/unknown command" error. No sockets.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ami/message.hpp"
+#include "mqtt/port.hpp"
+#include "transcript.hpp"
+
+namespace testsupport {
+
+class FixturePbx {
+public:
+    // `snapshot`: a 01-snapshot-actions.txt transcript.
+    explicit FixturePbx(const std::string& snapshot_path);
+
+    std::string banner() const { return banner_; }
+    // Bytes answering everything in `client_bytes` (complete actions only).
+    std::string answer(const std::string& client_bytes);
+    // Every action received so far, in order.
+    const std::vector<ami::Message>& actions() const { return actions_; }
+
+private:
+    struct Recorded {
+        ami::Message action;
+        std::vector<ami::Message> answer;  // server messages carrying its ActionID
+    };
+    std::vector<Recorded> recorded_;
+    std::vector<ami::Message> actions_;
+    std::string banner_;
+    std::string pending_;
+};
+
+// The events (server messages with no ActionID) of every connection of a transcript, in order.
+std::vector<ami::Message> transcript_events(const std::string& path);
+
+// Records what the core publishes.
+class RecordingPort : public mqtt::Port {
+public:
+    void publish(const mqtt::OutgoingMessage& m) override { published.push_back(m); }
+    void subscribe(const std::string& filter, int) override { subscriptions.push_back(filter); }
+    bool connected() const override { return is_connected; }
+
+    // The retained tree as a broker would hold it after these publishes.
+    std::map<std::string, std::string> retained() const;
+    // Payloads published on one topic, in order.
+    std::vector<std::string> values(const std::string& topic) const;
+
+    std::vector<mqtt::OutgoingMessage> published;
+    std::vector<std::string> subscriptions;
+    bool is_connected = true;
+};
+
+}  // namespace testsupport
