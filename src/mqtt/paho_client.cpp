@@ -115,7 +115,7 @@ void PahoClient::connect() {
 
 void PahoClient::on_connect_result(bool ok, const std::string& error) {
     connecting_ = false;
-    if (stopped_) return;
+    if (stopped_ || connected_) return;  // Paho may report one connect twice
     if (!ok) {
         spdlog::error("MQTT: cannot connect to {}: {}", config_.uri, error);
         schedule_reconnect();
