@@ -1,0 +1,289 @@
+// The real bridge binary, the AMI simulator and a real mosquitto, observed as a user would:
+// through MQTT, the process's exit code and its log.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <fstream>
+
+#include "harness.hpp"
+
+namespace {
+
+using namespace harness;
+using nlohmann::json;
+
+constexpr auto kWait = 10s;
+
+// The extension objects the default simulator state (fixture 01 of Asterisk 20) must give.
+std::string extension_json(const std::string& exten, const std::string& name, const std::string& status, int port) {
+    const bool reg = port != 0;
+    nlohmann::ordered_json o;
+    o["exten"] = exten;
+    o["name"] = name;
+    o["status"] = status;
+    o["ip"] = reg ? "127.0.0.1" : "";
+    o["port"] = port;
+    o["sipuseragent"] = reg ? "baresip v1.0.0 (x86_64/linux)" : "";
+    o["context"] = "from-internal";
+    o["dnd"] = status == "dnd";
+    for (const char* k : {"cf", "cfb", "cfu", "cfVm", "cfbVm", "cfuVm"}) o[k] = "";
+    o["conversations"] = nlohmann::ordered_json::object();
+    o["tech"] = "SIP";
+    return o.dump();
+}
+
+struct Stack {
+    Mosquitto broker;
+    Simulator sim;
+    std::unique_ptr<Bridge> bridge;
+    explicit Stack(SimulatorOptions sim_options = {}, std::function<void(BridgeConfig&)> tweak = {}) : sim(std::move(sim_options)) {
+        BridgeConfig c;
+        c.ami_port = sim.ami_port();
+        c.mqtt_uri = broker.uri();
+        if (tweak) tweak(c);
+        bridge = std::make_unique<Bridge>(c);
+    }
+    bool synced(std::chrono::milliseconds timeout = kWait) { return bridge->process().wait_for_log("PBX snapshot:", timeout); }
+};
+
+TEST(Bridge, LateSubscriberSeesTheExactRetainedExtensionTree) {
+    Stack s;
+    ASSERT_TRUE(s.synced()) << s.bridge->log();
+    MqttProbe probe;  // connects only now: everything it gets is retained
+    probe.connect(s.broker.uri());
+    probe.subscribe("pbx/#");
+    std::map<std::string, std::string> expected = {
+        {"pbx/bridge/state", "online"},
+        {"pbx/extensions/2001", extension_json("2001", "Alice Anderson", "online", 5071)},
+        {"pbx/extensions/2002", extension_json("2002", "Bob Brown", "online", 5073)},
+        {"pbx/extensions/2003", extension_json("2003", "Carol Clark", "online", 5075)},
+        {"pbx/extensions/2004", extension_json("2004", "Dave Davis", "online", 5077)},
+        {"pbx/extensions/2005", extension_json("2005", "Eve Evans", "offline", 0)},
+        {"pbx/extensions/2006", extension_json("2006", "Frank Fischer", "offline", 0)},
+    };
+    for (const char* e : {"2001", "2002", "2003", "2004"}) expected[std::string("pbx/extensions/") + e + "/status"] = "online";
+    for (const char* e : {"2005", "2006"}) expected[std::string("pbx/extensions/") + e + "/status"] = "offline";
+    const bool complete = probe.wait_for([](const Snapshot& snap) { return snap.retained.size() >= 14; }, kWait);
+    auto tree = probe.retained_tree("pbx");
+    ASSERT_TRUE(complete) << nlohmann::json(tree).dump(1);
+    ASSERT_TRUE(tree.count("pbx/bridge/info"));
+    const auto info = json::parse(tree["pbx/bridge/info"]);
+    EXPECT_EQ(info["ami"]["connected"], true);
+    EXPECT_EQ(info["asterisk"]["version"], "20.20.1");
+    EXPECT_EQ(info["asterisk"]["ami_version"], "9.0.0");
+    EXPECT_FALSE(info["started_at"].get<std::string>().empty());
+    tree.erase("pbx/bridge/info");
+    EXPECT_EQ(tree, expected);
+    for (const auto& m : probe.snapshot().messages) EXPECT_TRUE(m.retained) << m.topic;
+}
+
+TEST(Bridge, StatusChangesInThePbxReachTheSubscriber) {
+    Stack s;
+    ASSERT_TRUE(s.synced()) << s.bridge->log();
+    MqttProbe probe;
+    probe.connect(s.broker.uri());
+    probe.subscribe("pbx/extensions/#");
+    ASSERT_EQ(probe.wait_for_value("pbx/extensions/2003/status", "online", kWait), "online");
+
+    EXPECT_EQ(s.sim.control("unregister 2003"), "OK");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2003/status", "offline", kWait), "offline");
+    EXPECT_EQ(json::parse(probe.snapshot().value("pbx/extensions/2003").value())["ip"], "");
+    EXPECT_EQ(s.sim.control("register 2003 127.0.0.1 5999"), "OK");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2003/status", "online", kWait), "online");
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) {
+        auto v = snap.value("pbx/extensions/2003");
+        return v && json::parse(*v)["port"] == 5999;
+    }, kWait));
+
+    const std::string reply = s.sim.control("call 2001 2002");
+    ASSERT_EQ(reply.substr(0, 3), "OK ");
+    const std::string call = reply.substr(3);
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2002/status", "ringing", kWait), "ringing");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2001/status", "busy", kWait), "busy");
+    EXPECT_EQ(s.sim.control("answer " + call), "OK");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2002/status", "busy", kWait), "busy");
+    EXPECT_EQ(s.sim.control("hangup " + call), "OK");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2002/status", "online", kWait), "online");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2001/status", "online", kWait), "online");
+
+    EXPECT_EQ(s.sim.control("dnd 2004 on"), "OK");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2004/status", "dnd", kWait), "dnd");
+    EXPECT_EQ(s.sim.control("dnd 2004 off"), "OK");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2004/status", "online", kWait), "online");
+}
+
+TEST(Bridge, SigkillMakesTheBrokerPublishTheLastWill) {
+    Stack s;
+    MqttProbe probe;
+    probe.connect(s.broker.uri());
+    probe.subscribe("pbx/bridge/state");
+    ASSERT_EQ(probe.wait_for_value("pbx/bridge/state", "online", kWait), "online");
+    ASSERT_TRUE(s.bridge->process().signal(SIGKILL));
+    EXPECT_EQ(probe.wait_for_value("pbx/bridge/state", "offline", kWait), "offline");
+    // Retained: a subscriber arriving later learns it too.
+    probe.clear();
+    probe.subscribe("pbx/bridge/state");
+    EXPECT_EQ(probe.wait_for_value("pbx/bridge/state", "offline", kWait), "offline");
+}
+
+TEST(Bridge, SigtermPublishesOfflineAndExitsCleanly) {
+    Stack s;
+    MqttProbe probe;
+    probe.connect(s.broker.uri());
+    probe.subscribe("pbx/bridge/state");
+    ASSERT_EQ(probe.wait_for_value("pbx/bridge/state", "online", kWait), "online");
+    ASSERT_TRUE(s.synced());
+    const auto t0 = Clock::now();
+    ASSERT_TRUE(s.bridge->process().signal(SIGTERM));
+    int status = -1;
+    ASSERT_TRUE(s.bridge->process().wait_exit(5s, &status));
+    EXPECT_LT(Clock::now() - t0, 5s);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    EXPECT_EQ(probe.wait_for_value("pbx/bridge/state", "offline", kWait), "offline");
+    // It logged off AMI (the simulator saw a Logoff).
+    EXPECT_EQ(s.sim.control("last-action Logoff").substr(0, 2), "OK");
+}
+
+TEST(Bridge, AmiDropIsFollowedByReconnectAndAFreshSnapshot) {
+    Stack s;
+    ASSERT_TRUE(s.synced());
+    MqttProbe probe;
+    probe.connect(s.broker.uri());
+    probe.subscribe("pbx/#");
+    ASSERT_EQ(probe.wait_for_value("pbx/extensions/2004/status", "online", kWait), "online");
+    EXPECT_EQ(s.sim.control("drop"), "OK");
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) {
+        auto v = snap.value("pbx/bridge/info");
+        return v && json::parse(*v)["ami"]["connected"] == false;
+    }, kWait));
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) {
+        auto v = snap.value("pbx/bridge/info");
+        return v && json::parse(*v)["ami"]["connected"] == true;
+    }, kWait)) << s.bridge->log();
+    EXPECT_EQ(s.sim.control("unregister 2004"), "OK");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2004/status", "offline", kWait), "offline");
+}
+
+TEST(Bridge, SameTreeShapeFromAllThreeAsteriskVersions) {
+    std::map<std::string, std::vector<std::string>> shapes;
+    const std::vector<std::tuple<std::string, std::vector<std::string>, char>> flavors = {
+        {"asterisk20-chansip", {"trunk1"}, '2'}, {"asterisk22-pjsip", {"trunk1", "trunk2", "selftrunk"}, '3'}, {"asterisk13-chansip", {}, '4'}};
+    Mosquitto broker;
+    MqttProbe probe;
+    probe.connect(broker.uri());
+    for (const auto& [flavor, trunks, digit] : flavors) {
+        SimulatorOptions so;
+        so.flavor = flavor;
+        Simulator sim(so);
+        BridgeConfig c;
+        c.ami_port = sim.ami_port();
+        c.mqtt_uri = broker.uri();
+        c.trunks = trunks;
+        c.base_topic = "pbx-" + flavor;
+        Bridge bridge(c);
+        probe.subscribe(c.base_topic + "/#");
+        const std::string base = c.base_topic;
+        ASSERT_TRUE(probe.wait_for([&](const Snapshot& snap) {
+            std::size_t n = 0;
+            for (const auto& [topic, payload] : snap.retained) n += topic.rfind(base + "/extensions/", 0) == 0;
+            return n == 12;
+        }, kWait)) << flavor << "\n" << bridge.log();
+        std::vector<std::string> shape;
+        for (const auto& [topic, payload] : probe.retained_tree(base)) {
+            std::string t = topic.substr(base.size());
+            if (t.rfind("/extensions/", 0) == 0 && t.size() > 12 && t[12] == digit) t[12] = 'N';
+            shape.push_back(t);
+            if (t.find("/status") != std::string::npos) continue;
+            if (t.rfind("/extensions/", 0) == 0) {
+                std::vector<std::string> keys;
+                const json object = json::parse(payload);
+                for (auto& [k, v] : object.items()) keys.push_back(k);
+                shape.push_back("keys:" + nlohmann::json(keys).dump());
+            }
+        }
+        shapes[flavor] = shape;
+        // 1st extension online on every version; 5th and 6th never registered.
+        const std::string ext_prefix = base + "/extensions/" + std::string(1, digit);
+        EXPECT_EQ(probe.snapshot().value(ext_prefix + "002/status"), "online") << flavor;
+        EXPECT_EQ(probe.snapshot().value(ext_prefix + "005/status"), "offline") << flavor;
+    }
+    EXPECT_EQ(shapes["asterisk20-chansip"], shapes["asterisk22-pjsip"]);
+    EXPECT_EQ(shapes["asterisk20-chansip"], shapes["asterisk13-chansip"]);
+}
+
+TEST(BridgeFaults, BadConfigExitsWithCode2AndNamesTheKey) {
+    const auto path = unique_output_path("bad", ".toml");
+    {
+        std::ofstream(path) << "[ami]\nusername = \"bridge\"\nport = \"5038\"\n[mqtt]\nqos = 7\n";
+    }
+    Process p({PBX2MQTT_BRIDGE_BIN, "--config", path.string()});
+    int status = -1;
+    ASSERT_TRUE(p.wait_exit(5s, &status));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+    const std::string log = p.log();
+    EXPECT_NE(log.find(path.string() + ":3:8: 'ami.port' must be an integer"), std::string::npos) << log;
+    EXPECT_NE(log.find(path.string() + ":5:7:"), std::string::npos) << log;
+    EXPECT_NE(log.find("mqtt.qos"), std::string::npos) << log;
+
+    Process check({PBX2MQTT_BRIDGE_BIN, "--check-config", "-c", path.string()});
+    ASSERT_TRUE(check.wait_exit(5s, &status));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+}
+
+TEST(BridgeFaults, WrongAmiPasswordIsLoggedAndRetriedNeverLeaked) {
+    Mosquitto broker;
+    SimulatorOptions so;
+    so.extra_args = {"--login-delay-ms", "50"};
+    Simulator sim(so);
+    BridgeConfig c;
+    c.ami_port = sim.ami_port();
+    c.mqtt_uri = broker.uri();
+    c.ami_password = "Wr0ngSecret-XYZ";
+    Bridge bridge(c);
+    // Two failed attempts: it retries on the reconnect schedule and does not crash.
+    ASSERT_TRUE(eventually([&] {
+        const std::string log = bridge.log();
+        std::size_t n = 0;
+        for (std::size_t at = log.find("AMI login failed"); at != std::string::npos; at = log.find("AMI login failed", at + 1)) ++n;
+        return n >= 2;
+    }, kWait)) << bridge.log();
+    EXPECT_TRUE(bridge.process().running());
+    EXPECT_NE(bridge.log().find("Authentication failed"), std::string::npos);
+    EXPECT_EQ(bridge.log().find("Wr0ngSecret-XYZ"), std::string::npos) << "the password reached the log";
+    MqttProbe probe;
+    probe.connect(broker.uri());
+    probe.subscribe("pbx/bridge/info");
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) { return snap.value("pbx/bridge/info").has_value(); }, kWait));
+    EXPECT_EQ(json::parse(*probe.snapshot().value("pbx/bridge/info"))["ami"]["connected"], false);
+}
+
+TEST(BridgeFaults, UnreachableBrokerIsRetriedUntilItComes) {
+    const auto port = free_tcp_port();
+    Simulator sim;
+    BridgeConfig c;
+    c.ami_port = sim.ami_port();
+    c.mqtt_uri = "tcp://127.0.0.1:" + std::to_string(port);
+    Bridge bridge(c);
+    ASSERT_TRUE(eventually([&] {
+        const std::string log = bridge.log();
+        return log.find("MQTT: cannot connect") != std::string::npos &&
+               log.find("MQTT: cannot connect", log.find("MQTT: cannot connect") + 1) != std::string::npos;
+    }, 15s)) << bridge.log();
+    EXPECT_TRUE(bridge.process().running());
+    // The broker comes up on that port: the bridge connects and publishes the full tree.
+    const auto conf = unique_output_path("late-broker", ".conf");
+    {
+        std::ofstream(conf) << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                            << (geteuid() == 0 ? "user root\n" : "");
+    }
+    Process broker({"mosquitto", "-c", conf.string()});
+    ASSERT_TRUE(wait_for_port(port, 5s));
+    MqttProbe probe;
+    probe.connect(c.mqtt_uri);
+    probe.subscribe("pbx/#");
+    EXPECT_EQ(probe.wait_for_value("pbx/extensions/2001/status", "online", 40s), "online") << bridge.log();
+    EXPECT_EQ(probe.wait_for_value("pbx/bridge/state", "online", kWait), "online");
+}
+
+}  // namespace

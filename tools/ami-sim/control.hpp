@@ -1,0 +1,48 @@
+#pragma once
+// The control port: one text command per line, one "OK [details]" / "ERR <reason>" line back.
+// Tests and the demo drive the simulated PBX through it (register, call, dnd, raw bytes...).
+// Pure: the server carries out what the result asks (broadcast, raw bytes, drop, shutdown).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ami-sim/simulator.hpp"
+
+namespace amisim {
+
+// What the AMI clients asked so far, for "actions" and "last-action".
+class ActionLog {
+public:
+    void note(std::string_view action, std::string_view wire);
+    std::uint64_t count() const { return count_; }
+    std::optional<std::string> last(std::string_view action) const;
+
+private:
+    std::uint64_t count_ = 0;
+    std::map<std::string, std::string> last_;  // lower-case action name -> its wire bytes
+};
+
+struct ControlContext {
+    Simulator& sim;
+    const ActionLog& actions;
+    int logged_in_clients = 0;
+    double now = 0;
+};
+
+struct ControlResult {
+    std::string reply;              // "OK ..." or "ERR ...", without a line end
+    Events broadcast;               // for every logged-in session with events on
+    std::optional<std::string> raw; // bytes for every AMI connection, as they are
+    bool drop = false;              // close every AMI connection abruptly
+    bool shutdown = false;          // Event: Shutdown to every session, then close them
+    std::optional<bool> pause_reads;
+};
+
+ControlResult run_control_command(ControlContext& context, std::string_view line);
+
+// The simulator state as one line of JSON (the "state" command).
+std::string state_json(const Simulator& sim);
+
+}  // namespace amisim

@@ -1,0 +1,458 @@
+#include "ami-sim/responses.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "ami-sim/events.hpp"
+
+namespace amisim {
+
+namespace {
+
+ami::Message list_item(std::string_view event, std::string_view action_id) {
+    ami::Message m;
+    m.add("Event", std::string(event));
+    if (!action_id.empty()) m.add("ActionID", std::string(action_id));
+    return m;
+}
+
+std::string list_start(std::string_view action_id, std::string_view message) {
+    return response_message("Success", action_id, {{"EventList", "start"}, {"Message", std::string(message)}})
+        .serialize();
+}
+
+std::string list_complete(std::string_view event, std::string_view action_id, std::size_t items,
+                          const std::vector<ami::Header>& extra = {}) {
+    ami::Message m = list_item(event, action_id);
+    m.add("EventList", "Complete");
+    m.add("ListItems", std::to_string(items));
+    for (const auto& h : extra) m.headers().push_back(h);
+    return m.serialize();
+}
+
+// The recorded headers with some values replaced; names stay as recorded.
+void append_overridden(ami::Message& m, const std::vector<ami::Header>& headers,
+                       const std::vector<ami::Header>& overrides) {
+    for (const auto& h : headers) {
+        std::string value = h.value;
+        for (const auto& o : overrides)
+            if (o.name == h.name) value = o.value;
+        m.add(h.name, value);
+    }
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator, bool trailing = false) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out += items[i];
+        if (i + 1 < items.size() || trailing) out += separator;
+    }
+    return out;
+}
+
+std::string header_value(const std::vector<ami::Header>& headers, std::string_view name) {
+    for (const auto& h : headers)
+        if (h.name == name) return h.value;
+    return {};
+}
+
+// "aor/uri" of every contact of an endpoint: configured ones, then registered ones.
+std::vector<std::string> endpoint_contacts(const SimState& state, const Peer& peer) {
+    std::vector<std::string> out;
+    for (const auto& aor_name : peer.aors) {
+        if (auto it = state.aors.find(aor_name); it != state.aors.end())
+            for (const auto& s : it->second.static_contacts) out.push_back(s);
+        for (const Contact* c : state.contacts_of_aor(aor_name)) out.push_back(aor_name + "/" + c->uri);
+    }
+    return out;
+}
+
+std::string pad(std::string_view text, std::size_t width, bool truncate = true) {
+    std::string out(truncate ? text.substr(0, width) : text);
+    if (out.size() < width) out.append(width - out.size(), ' ');
+    return out;
+}
+
+}  // namespace
+
+ami::Message response_message(std::string_view status, std::string_view action_id,
+                              const std::vector<ami::Header>& headers) {
+    ami::Message m;
+    m.add("Response", std::string(status));
+    if (!action_id.empty()) m.add("ActionID", std::string(action_id));
+    for (const auto& h : headers) m.headers().push_back(h);
+    return m;
+}
+
+std::string success(std::string_view action_id, std::string_view message) {
+    return response_message("Success", action_id, {{"Message", std::string(message)}}).serialize();
+}
+
+std::string error(std::string_view action_id, std::string_view message) {
+    return response_message("Error", action_id, {{"Message", std::string(message)}}).serialize();
+}
+
+std::string sip_peers(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "Peer status list will follow");
+    for (const auto& p : state.peers) {
+        ami::Message m = list_item("PeerEntry", action_id);
+        append_overridden(m, p.peer_entry,
+                          {{"IPaddress", p.registered ? p.ip : "-none-"},
+                           {"IPport", p.registered ? std::to_string(p.port) : "0"},
+                           {"Status", p.status},
+                           {"Description", p.description}});
+        out += m.serialize();
+    }
+    return out + list_complete("PeerlistComplete", action_id, state.peers.size());
+}
+
+std::string sip_show_peer(const SimState& state, std::string_view peer_name, std::string_view action_id) {
+    if (peer_name.empty()) return error(action_id, "Peer: <name> missing.");
+    const Peer* p = state.find_peer(peer_name);
+    if (!p) return error(action_id, "Peer " + std::string(peer_name) + " not found.") + "\r\n";
+    ami::Message m = response_message("Success", action_id);
+    append_overridden(m, p->show_peer,
+                      {{"ObjectName", p->name},
+                       {"VoiceMailbox", p->voicemailbox},
+                       {"LastMsgsSent", p->last_msgs_sent},
+                       {"Callerid", format_callerid(p->callerid)},
+                       {"RegExpire", p->registered ? p->reg_expire : "-1 seconds"},
+                       {"Address-IP", p->registered ? p->ip : "(null)"},
+                       {"Address-Port", p->registered ? std::to_string(p->port) : "0"},
+                       {"Default-Username", p->default_username},
+                       {"Status", p->status},
+                       {"SIP-Useragent", p->useragent},
+                       {"Reg-Contact", p->reg_contact},
+                       {"Description", p->description}});
+    return m.serialize();
+}
+
+std::string pjsip_show_endpoints(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "A listing of Endpoints follows, presented as EndpointList events");
+    std::size_t count = 0;
+    for (const auto& p : state.peers) {
+        if (p.endpoint_list.empty()) continue;
+        ami::Message m = list_item("EndpointList", action_id);
+        append_overridden(m, p.endpoint_list,
+                          {{"Contacts", join(endpoint_contacts(state, p), ",", true)},
+                           {"DeviceState", std::string(device_state_text(state.device_state(state.device_of(p))))},
+                           {"ActiveChannels", std::to_string(state.active_channels(p))}});
+        out += m.serialize();
+        ++count;
+    }
+    return out + list_complete("EndpointListComplete", action_id, count);
+}
+
+std::string pjsip_show_endpoint(const SimState& state, std::string_view name, std::string_view action_id) {
+    const Peer* p = state.find_peer(name);
+    if (!p || p->endpoint_detail.empty()) {
+        if (name.empty()) return error(action_id, "Endpoint parameter missing.");
+        // Asterisk ends this message with a bare LF before the CRLF.
+        return response_message("Error", action_id, {{"Message", "Unable to retrieve endpoint " + std::string(name) + "\n"}})
+            .serialize();
+    }
+    std::string out = list_start(action_id, "Following are Events for each object associated with the Endpoint");
+    std::size_t count = 0;
+    const std::string endpoint = p->name;
+    auto emit = [&](std::string_view event, const std::vector<ami::Header>& headers,
+                    const std::vector<ami::Header>& overrides, const std::vector<ami::Header>& tail) {
+        ami::Message m = list_item(event, action_id);
+        append_overridden(m, headers, overrides);
+        for (const auto& h : tail) m.headers().push_back(h);
+        out += m.serialize();
+        ++count;
+    };
+
+    const std::string mailboxes = p->aors.empty() ? std::string()
+                                  : state.aors.count(p->aors.front())
+                                      ? header_value(state.aors.at(p->aors.front()).headers, "Mailboxes")
+                                      : std::string();
+    emit("EndpointDetail", p->endpoint_detail,
+         {{"ObjectName", p->name},
+          {"Mailboxes", mailboxes},
+          {"Aors", join(p->aors, ",")},
+          {"Callerid", format_callerid(p->callerid)},
+          {"Auth", join(p->auths, ",")},
+          {"OutboundAuth", join(p->outbound_auths, ",")},
+          {"DeviceState", std::string(device_state_text(state.device_state(state.device_of(*p))))},
+          {"ActiveChannels", std::to_string(state.active_channels(*p))}},
+         {});
+    for (const auto* list : {&p->auths, &p->outbound_auths})
+        for (const auto& auth : *list)
+            if (auto it = state.auths.find(auth); it != state.auths.end())
+                emit("AuthDetail", it->second.headers, {}, {{"EndpointName", endpoint}});
+    if (!state.transport.empty()) emit("TransportDetail", state.transport, {}, {{"EndpointName", endpoint}});
+    for (const auto& aor_name : p->aors) {
+        auto it = state.aors.find(aor_name);
+        if (it == state.aors.end()) continue;
+        const auto registered = state.contacts_of_aor(aor_name);
+        std::vector<std::string> contacts = it->second.static_contacts;
+        for (const Contact* c : registered) contacts.push_back(aor_name + "/" + c->uri);
+        emit("AorDetail", it->second.headers, {{"Contacts", join(contacts, ",")}},
+             {{"TotalContacts", std::to_string(contacts.size())},
+              {"ContactsRegistered", std::to_string(registered.size())},
+              {"EndpointName", endpoint}});
+        for (const Contact* c : registered) {
+            ami::Message m = list_item("ContactStatusDetail", action_id);
+            m.add("AOR", c->aor);
+            m.add("URI", c->uri);
+            m.add("UserAgent", c->user_agent);
+            m.add("RegExpire", c->expiration_time);
+            m.add("ViaAddress", c->via_addr + ":" + std::to_string(c->via_port));
+            m.add("CallID", c->call_id);
+            m.add("Status", c->status);
+            m.add("RoundtripUsec", c->roundtrip_usec);
+            m.add("EndpointName", endpoint);
+            m.add("ID", c->id);
+            m.add("AuthenticateQualify", "0");
+            m.add("OutboundProxy", "");
+            m.add("Path", "");
+            m.add("QualifyFrequency", c->qualify_frequency);
+            m.add("QualifyTimeout", "3.000");
+            m.add("Qualify2xxOnly", "0");
+            out += m.serialize();
+            ++count;
+        }
+    }
+    return out + list_complete("EndpointDetailComplete", action_id, count);
+}
+
+std::string pjsip_show_contacts(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "A listing of Contacts follows, presented as ContactList events");
+    for (const auto& [id, c] : state.contacts) {
+        ami::Message m = list_item("ContactList", action_id);
+        m.add("ObjectType", "contact");
+        m.add("ObjectName", c.id);
+        m.add("ViaAddr", c.via_addr);
+        m.add("QualifyTimeout", "3.000000");
+        m.add("Qualify2xxOnly", "false");
+        m.add("CallId", c.call_id);
+        m.add("RegServer", "");
+        m.add("PruneOnBoot", "no");
+        m.add("Path", "");
+        m.add("Endpoint", c.endpoint);
+        m.add("ViaPort", std::to_string(c.via_port));
+        m.add("AuthenticateQualify", "no");
+        m.add("Uri", c.uri);
+        m.add("QualifyFrequency", c.qualify_frequency);
+        m.add("UserAgent", c.user_agent);
+        m.add("ExpirationTime", c.expiration_time);
+        m.add("OutboundProxy", "");
+        m.add("Status", c.status);
+        m.add("RoundtripUsec", c.roundtrip_usec);
+        out += m.serialize();
+    }
+    return out + list_complete("ContactListComplete", action_id, state.contacts.size());
+}
+
+std::string extension_state_list(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "Extension Statuses will follow");
+    for (const auto& h : state.hints) {
+        const int status = state.hint_status(h);
+        ami::Message m = list_item("ExtensionStatus", action_id);
+        m.add("Exten", h.exten);
+        m.add("Context", h.context);
+        m.add("Hint", h.hint);
+        m.add("Status", std::to_string(status));
+        m.add("StatusText", std::string(extension_status_text(status)));
+        out += m.serialize();
+    }
+    return out + list_complete("ExtensionStateListComplete", action_id, state.hints.size());
+}
+
+std::string extension_state(const SimState& state, std::string_view exten, std::string_view context,
+                            std::string_view action_id) {
+    const Hint* h = state.find_hint(exten, context);
+    const int status = h ? state.hint_status(*h) : -1;
+    return response_message("Success", action_id,
+                            {{"Message", "Extension Status"},
+                             {"Exten", std::string(exten)},
+                             {"Context", std::string(context)},
+                             {"Hint", h ? h->hint : std::string()},
+                             {"Status", std::to_string(status)},
+                             {"StatusText", std::string(extension_status_text(status))}})
+        .serialize();
+}
+
+std::string device_state_list(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "Device State Changes will follow");
+    for (const auto& [device, s] : state.devices) {
+        ami::Message m = list_item("DeviceStateChange", action_id);
+        m.add("Device", device);
+        m.add("State", std::string(device_state_name(s)));
+        out += m.serialize();
+    }
+    return out + list_complete("DeviceStateListComplete", action_id, state.devices.size());
+}
+
+std::string db_get(const SimState& state, std::string_view family, std::string_view key, std::string_view action_id) {
+    if (family.empty()) return error(action_id, "No family specified.");
+    if (key.empty()) return error(action_id, "No key specified.");
+    const auto value = state.db_get(family, key);
+    if (!value) return error(action_id, "Database entry not found");
+    ami::Message m;
+    m.add("Event", "DBGetResponse");
+    m.add("Family", std::string(family));
+    m.add("Key", std::string(key));
+    m.add("Val", *value);
+    if (!action_id.empty()) m.add("ActionID", std::string(action_id));
+    return list_start(action_id, "Result will follow") + m.serialize() +
+           list_complete("DBGetComplete", action_id, 1);
+}
+
+std::string db_get_tree(const SimState& state, std::string_view family, std::string_view key,
+                        std::string_view action_id) {
+    std::string out = list_start(action_id, "Result will follow");
+    const auto entries = state.db_tree(family, key);
+    for (const auto& [path, value] : entries) {
+        ami::Message m;
+        m.add("Event", "DBGetTreeResponse");
+        m.add("Key", path);
+        m.add("Val", value);
+        if (!action_id.empty()) m.add("ActionID", std::string(action_id));
+        out += m.serialize();
+    }
+    return out + list_complete("DBGetTreeComplete", action_id, entries.size());
+}
+
+std::string queue_status(const SimState& state, std::string_view queue, std::string_view action_id) {
+    std::string out = list_start(action_id, "Queue status will follow");
+    std::size_t count = 0;
+    auto with_id = [&](ami::Message m) {
+        if (!action_id.empty()) m.add("ActionID", std::string(action_id));
+        out += m.serialize();
+        ++count;
+    };
+    for (const auto& q : state.queues) {
+        if (!queue.empty() && q.name != queue) continue;
+        ami::Message params;
+        params.add("Event", "QueueParams");
+        for (const auto& h : q.params) params.headers().push_back(h);
+        with_id(std::move(params));
+        for (const auto& member : state.queue_members) {
+            if (member.queue != q.name) continue;
+            ami::Message m;
+            m.add("Event", "QueueMember");
+            append_overridden(m, member.headers,
+                              {{"Status", std::to_string(queue_member_status(state.device_state(member.state_interface)))}});
+            with_id(std::move(m));
+        }
+    }
+    return out + list_complete("QueueStatusComplete", action_id, count);
+}
+
+std::string queue_summary(const SimState& state, std::string_view queue, std::string_view action_id) {
+    std::string out = list_start(action_id, "Queue summary will follow");
+    std::size_t count = 0;
+    for (const auto& q : state.queues) {
+        if (!queue.empty() && q.name != queue) continue;
+        int logged_in = 0, available = 0;
+        for (const auto& member : state.queue_members) {
+            if (member.queue != q.name) continue;
+            const DeviceState s = state.device_state(member.state_interface);
+            if (s == DeviceState::Unavailable || s == DeviceState::Invalid) continue;
+            ++logged_in;
+            if ((s == DeviceState::NotInUse || s == DeviceState::Unknown) && header_value(member.headers, "Paused") != "1")
+                ++available;
+        }
+        ami::Message m;
+        m.add("Event", "QueueSummary");
+        m.add("Queue", q.name);
+        m.add("LoggedIn", std::to_string(logged_in));
+        m.add("Available", std::to_string(available));
+        m.add("Callers", "0");
+        m.add("HoldTime", "0");
+        m.add("TalkTime", "0");
+        m.add("LongestHoldTime", "0");
+        if (!action_id.empty()) m.add("ActionID", std::string(action_id));
+        out += m.serialize();
+        ++count;
+    }
+    return out + list_complete("QueueSummaryComplete", action_id, count);
+}
+
+std::string core_show_channels(const SimState& state, std::string_view action_id, double now) {
+    std::string out = list_start(action_id, "Channels will follow");
+    for (const auto& c : state.channels) {
+        ami::Message m = list_item("CoreShowChannel", action_id);
+        std::vector<ami::Header> snapshot;
+        append_channel_snapshot(snapshot, c, {});
+        for (auto& h : snapshot) m.headers().push_back(std::move(h));
+        const long seconds = std::max(0L, static_cast<long>(std::floor(now - c.created)));
+        char duration[32];
+        std::snprintf(duration, sizeof duration, "%02ld:%02ld:%02ld", seconds / 3600, (seconds / 60) % 60, seconds % 60);
+        m.add("Application", c.application);
+        m.add("ApplicationData", c.application_data);
+        m.add("Duration", duration);
+        m.add("BridgeId", c.bridge_id);
+        out += m.serialize();
+    }
+    return out + list_complete("CoreShowChannelsComplete", action_id, state.channels.size());
+}
+
+std::string command_output(Flavor flavor, std::string_view action_id, const std::vector<std::string>& lines,
+                           bool failed) {
+    if (traits(flavor).command_follows) {
+        std::string out = "Response: Follows\r\nPrivilege: Command\r\n";
+        if (!action_id.empty()) out += "ActionID: " + std::string(action_id) + "\r\n";
+        for (const auto& line : lines) out += line + "\n";
+        return out + "--END COMMAND--\r\n\r\n";
+    }
+    ami::Message m = response_message(failed ? "Error" : "Success", action_id, {{"Message", "Command output follows"}});
+    if (lines.empty()) m.add("Output", "");
+    for (const auto& line : lines) m.add("Output", line);
+    return m.serialize();
+}
+
+std::vector<std::string> database_show_lines(const SimState& state, std::string_view family, std::string_view key) {
+    std::vector<std::string> lines;
+    const auto entries = state.db_tree(family, key);
+    for (const auto& [path, value] : entries) lines.push_back(pad(path, 50, false) + ": " + pad(value, 25, false));
+    lines.push_back(std::to_string(entries.size()) + " results found.");
+    return lines;
+}
+
+std::vector<std::string> sip_show_peers_lines(const SimState& state) {
+    auto row = [](std::string_view name, std::string_view host, std::string_view dyn, std::string_view port,
+                  std::string_view status, std::string_view description) {
+        return pad(name, 25) + " " + pad(host, 39) + " " + pad(dyn, 3) + " " + pad("Yes", 10) + " " +
+               pad("Yes", 10) + " " + pad("", 3) + " " + pad(port, 8, false) + " " + pad(status, 11, false) + " " +
+               pad(description, 32) + " ";
+    };
+    std::vector<std::string> lines{"Name/username             Host                                    Dyn Forcerport "
+                                   "Comedia    ACL Port     Status      Description                      "};
+    int online = 0, offline = 0, unmonitored_online = 0, unmonitored_offline = 0;
+    for (const auto& p : state.peers) {
+        const bool dynamic = header_value(p.peer_entry, "Dynamic") != "no";
+        const std::string name = p.default_username.empty() ? p.name : p.name + "/" + p.default_username;
+        lines.push_back(row(name, p.registered ? p.ip : "(Unspecified)", dynamic ? " D " : "",
+                            p.registered ? std::to_string(p.port) : "0", p.status, p.description));
+        const bool monitored = p.status != "Unmonitored";
+        const bool up = p.registered && (!monitored || p.status.rfind("OK", 0) == 0);
+        if (monitored) (up ? online : offline)++;
+        else (up ? unmonitored_online : unmonitored_offline)++;
+    }
+    lines.push_back(std::to_string(state.peers.size()) + " sip peers [Monitored: " + std::to_string(online) +
+                    " online, " + std::to_string(offline) + " offline Unmonitored: " +
+                    std::to_string(unmonitored_online) + " online, " + std::to_string(unmonitored_offline) +
+                    " offline]");
+    return lines;
+}
+
+std::string unknown_cli_command_line(std::string_view command) {
+    // Asterisk suggests the words up to the first one no command starts with.
+    std::vector<std::string> words;
+    std::size_t start = 0;
+    while (start < command.size()) {
+        std::size_t space = command.find(' ', start);
+        if (space == std::string_view::npos) space = command.size();
+        if (space > start) words.emplace_back(command.substr(start, space - start));
+        start = space + 1;
+    }
+    if (words.size() > 2) words.resize(2);
+    return "No such command '" + std::string(command) + "' (type 'core show help " + join(words, " ") +
+           "' for other possible commands)";
+}
+
+}  // namespace amisim
