@@ -165,6 +165,27 @@ TEST(Bridge, AmiDropIsFollowedByReconnectAndAFreshSnapshot) {
     EXPECT_EQ(probe.wait_for_value("pbx/extensions/2004/status", "offline", kWait), "offline");
 }
 
+TEST(Bridge, APeerThatStopsAnsweringIsNoticedWithinTwiceTheKeepalive) {
+    // Half-open TCP: the simulator stops reading (so it answers no Ping) but keeps the socket.
+    Stack s({}, [](BridgeConfig& c) { c.set("ami", "keepalive", "1000"); });
+    MqttProbe probe;
+    probe.connect(s.broker.uri());
+    probe.subscribe("pbx/bridge/info");
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) {
+        auto v = snap.value("pbx/bridge/info");
+        return v && json::parse(*v)["ami"]["connected"] == true;
+    }, kWait));
+    EXPECT_EQ(s.sim.control("pause-reads on"), "OK");
+    const auto t0 = Clock::now();
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) {
+        auto v = snap.value("pbx/bridge/info");
+        return v && json::parse(*v)["ami"]["connected"] == false;
+    }, kWait));
+    // Silence starts at the last bytes received, at most 1 s before the pause; 2 x keepalive = 2 s.
+    EXPECT_LT(Clock::now() - t0, 2500ms);
+    EXPECT_NE(s.bridge->log().find("no data from Asterisk"), std::string::npos);
+}
+
 TEST(Bridge, SameTreeShapeFromAllThreeAsteriskVersions) {
     std::map<std::string, std::vector<std::string>> shapes;
     const std::vector<std::tuple<std::string, std::vector<std::string>, char>> flavors = {
