@@ -60,6 +60,14 @@ void SnapshotSync::start(ami::Clock::time_point now) {
          },
          true, now);
 
+    // IAX2 peers are extensions too (chan_iax2 answers PeerEntry items like chan_sip's).
+    send(Action("IAXpeerlist"),
+         [this](ActionResult& r) {
+             if (!r.ok()) return;  // no chan_iax2
+             for (const auto& item : r.events) target_.add_peer_entry(item);
+         },
+         true, now);
+
     send(Action("PJSIPShowEndpoints"),
          [this](ActionResult& r) {
              if (!r.ok()) return;  // no res_pjsip

@@ -4,7 +4,8 @@
 //   CoreSettings; SIPpeers + SIPshowpeer per peer (chan_sip) and PJSIPShowEndpoints +
 //   PJSIPShowEndpoint per endpoint + PJSIPShowContacts (PJSIP), each tolerated when the module
 //   is absent; ExtensionStateList; DeviceStateList; DBGetTree per FreePBX family (DND, CF, CFB,
-//   CFU), or `database show FAMILY` where DBGetTree does not exist (Asterisk 13).
+//   CFU), or `database show FAMILY` where DBGetTree does not exist (Asterisk 13); IAXpeerlist
+//   for IAX2 peers.
 // All actions are pipelined on the one session; the result is reported once, complete or not.
 #include <functional>
 #include <memory>
