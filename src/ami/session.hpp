@@ -81,6 +81,8 @@ public:
     State state() const noexcept { return state_; }
     bool logged_in() const noexcept { return state_ == State::LoggedIn; }
     const std::string& banner() const noexcept { return banner_; }
+    // The time of the last input (received/tick/connected).
+    Clock::time_point now() const noexcept { return now_; }
     std::size_t pending_actions() const noexcept { return pending_.size(); }
 
 private:

@@ -3,7 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include "modules/bridge_module.hpp"
-#include "modules/extensions_module.hpp"
+#include "extensions/extensions_module.hpp"
+#include "calls/calls_module.hpp"
+#include "queues/queues_module.hpp"
+#include "parkings/parkings_module.hpp"
+#include "conferences/conferences_module.hpp"
+#include "trunks/trunks_module.hpp"
+#include "voicemail/voicemail_module.hpp"
 
 namespace core {
 
@@ -34,7 +40,13 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
     status_.ami_host = options_.ami_host;
     status_.ami_port = options_.ami_port;
     modules_.push_back(std::make_unique<modules::BridgeModule>());
-    modules_.push_back(std::make_unique<modules::ExtensionsModule>());
+    modules_.push_back(std::make_unique<extensions::ExtensionsModule>());
+    modules_.push_back(std::make_unique<calls::CallsModule>());
+    modules_.push_back(std::make_unique<queues::QueuesModule>());
+    modules_.push_back(std::make_unique<parkings::ParkingsModule>());
+    modules_.push_back(std::make_unique<conferences::ConferencesModule>());
+    modules_.push_back(std::make_unique<trunks::TrunksModule>());
+    modules_.push_back(std::make_unique<voicemail::VoicemailModule>());
 }
 
 BridgeCore::~BridgeCore() {
@@ -128,13 +140,13 @@ void BridgeCore::snapshot_done(bool ok, const std::string& error) {
     auto buffered = std::move(events_during_sync_);
     events_during_sync_.clear();
     model::ChangeSet follow_up;
-    for (const auto& e : buffered) follow_up.merge(state_.apply_event(e));
+    for (const auto& e : buffered) state_.apply_event(e, follow_up);
     status_.asterisk_version = state_.asterisk_version();
     status_.ami_version = state_.ami_version();
     for_each_module("resync", [](modules::Module& m) { m.on_resync(); });
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now_ - sync_started_).count();
     spdlog::info("PBX snapshot: {} extensions, Asterisk {}, {} actions, {} events replayed, {} ms",
-                 state_.extensions().size(), state_.asterisk_version().empty() ? "?" : state_.asterisk_version(),
+                 state_.extensions().extensions().size(), state_.asterisk_version().empty() ? "?" : state_.asterisk_version(),
                  sync->actions_sent(), buffered.size(), ms);
     set_ami_state("connected");
     for (const auto& exten : follow_up.refresh_endpoints) refresh_endpoint(exten);
@@ -166,7 +178,9 @@ void BridgeCore::on_event(const ami::Message& event) {
         start_snapshot();
         return;
     }
-    apply(state_.apply_event(event));
+    model::ChangeSet changes;
+    state_.apply_event(event, changes);
+    apply(changes);
 }
 
 void BridgeCore::apply(const model::ChangeSet& changes) {
@@ -177,20 +191,20 @@ void BridgeCore::apply(const model::ChangeSet& changes) {
 }
 
 void BridgeCore::refresh_endpoint(const std::string& exten) {
-    const auto* ext = [&]() -> const model::Extension* {
-        auto it = state_.extensions().find(exten);
-        return it == state_.extensions().end() ? nullptr : &it->second;
+    const auto* ext = [&]() -> const extensions::Extension* {
+        auto it = state_.extensions().extensions().find(exten);
+        return it == state_.extensions().extensions().end() ? nullptr : &it->second;
     }();
     if (!ext) return;
-    ami::Action action(ext->tech == model::Tech::Pjsip ? "PJSIPShowEndpoint" : "SIPshowpeer");
-    action.set(ext->tech == model::Tech::Pjsip ? "Endpoint" : "Peer", exten);
+    ami::Action action(ext->tech == extensions::Tech::Pjsip ? "PJSIPShowEndpoint" : "SIPshowpeer");
+    action.set(ext->tech == extensions::Tech::Pjsip ? "Endpoint" : "Peer", exten);
     session_.send(
         action,
         [this, exten](ami::ActionResult&& r) {
             if (!r.ok()) return;
             std::vector<ami::Message> details = std::move(r.events);
             if (details.empty()) details.push_back(std::move(r.response));
-            apply(state_.refresh_endpoint(exten, details));
+            apply(state_.extensions().refresh_endpoint(exten, details));
         },
         now_);
 }

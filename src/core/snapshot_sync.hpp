@@ -1,12 +1,7 @@
 #pragma once
-// Reads the whole PBX state into a fresh model with the snapshot actions Asterisk really
-// answers (see tests/fixtures/ami/*/01-snapshot-actions.txt), whatever its version:
-//   CoreSettings; SIPpeers + SIPshowpeer per peer (chan_sip) and PJSIPShowEndpoints +
-//   PJSIPShowEndpoint per endpoint + PJSIPShowContacts (PJSIP), each tolerated when the module
-//   is absent; ExtensionStateList; DeviceStateList; DBGetTree per FreePBX family (DND, CF, CFB,
-//   CFU), or `database show FAMILY` where DBGetTree does not exist (Asterisk 13); IAXpeerlist
-//   for IAX2 peers.
-// All actions are pipelined on the one session; the result is reported once, complete or not.
+// Reads the whole PBX state into a fresh model: every capability queues the snapshot actions
+// Asterisk really answers (see tests/fixtures/ami/*/01-snapshot-actions.txt), whatever its
+// version; all are pipelined on the one session and the result is reported once.
 #include <functional>
 #include <memory>
 #include <set>
@@ -14,10 +9,11 @@
 
 #include "ami/session.hpp"
 #include "model/pbx_state.hpp"
+#include "model/snapshot_requester.hpp"
 
 namespace core {
 
-class SnapshotSync : public std::enable_shared_from_this<SnapshotSync> {
+class SnapshotSync : public model::SnapshotRequester, public std::enable_shared_from_this<SnapshotSync> {
 public:
     // ok == false: the snapshot is incomplete (an action timed out or the link dropped) and
     // must not replace the model; `error` says why.
@@ -29,7 +25,7 @@ public:
         return std::shared_ptr<SnapshotSync>(new SnapshotSync(session, std::move(trunks), std::move(done)));
     }
 
-    void start(ami::Clock::time_point now);
+    void start(ami::Clock::time_point now);  // `now` is the session's clock too
     // The model read so far (all of it once Done reported ok).
     model::PbxState& state() noexcept { return target_; }
     // Stop reporting: a newer snapshot or connection superseded this one.
@@ -37,15 +33,12 @@ public:
     bool finished() const noexcept { return finished_; }
     std::size_t actions_sent() const noexcept { return sent_; }
 
+    void request(const ami::Action& action, Handler handler, bool optional = true) override;
+
 private:
     SnapshotSync(ami::Session& session, std::set<std::string> trunks, Done done)
         : session_(session), target_(std::move(trunks)), done_(std::move(done)) {}
 
-    using Handler = std::function<void(ami::ActionResult&)>;
-    // Sends an action; `handler` sees successful results; an Error answer is tolerated when
-    // `optional` (a module that is not loaded, a permission the user lacks).
-    void send(const ami::Action& action, Handler handler, bool optional, ami::Clock::time_point now);
-    void db_family(const std::string& family, ami::Clock::time_point now);
     void finish_one();
     void fail(const std::string& error);
 
@@ -56,7 +49,6 @@ private:
     std::size_t sent_ = 0;
     bool finished_ = false;
     bool failed_ = false;
-    ami::Clock::time_point now_{};
 };
 
 }  // namespace core

@@ -1,98 +1,60 @@
 #pragma once
-// The live model of the PBX, pure: fed with snapshot answers and events, it says what changed.
-// It stores raw facts (endpoint data, device states, hint states, AstDB entries) keyed the way
-// Asterisk keys them, so the order in which snapshot answers and events arrive does not
-// matter; views (ExtensionView) are derived from the facts on demand.
-#include <map>
-#include <optional>
+// The live model of the whole PBX, pure: one part per capability, each fed with its snapshot
+// answers and with every live event, each saying what it changed.
 #include <set>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "ami/message.hpp"
-#include "model/extension.hpp"
-#include "model/extension_status.hpp"
+#include "extensions/extensions_state.hpp"
+#include "calls/calls_state.hpp"
+#include "queues/queues_state.hpp"
+#include "parkings/parkings_state.hpp"
+#include "conferences/conferences_state.hpp"
+#include "trunks/trunks_state.hpp"
+#include "voicemail/voicemail_state.hpp"
+#include "model/change_set.hpp"
+#include "model/snapshot_requester.hpp"
 
 namespace model {
-
-struct ExtensionView {
-    std::string exten;
-    Tech tech = Tech::Sip;
-    std::string name;
-    Status status = Status::Offline;
-    std::string ip;
-    int port = 0;
-    std::string user_agent;
-    std::string context;
-    bool dnd = false;
-    // Call forwards as astproxy showed them: the number, or (for a voicemail target, AstDB
-    // values starting "vmu" or "*") the mailbox in the *_vm field; "" when off.
-    std::string cf, cfb, cfu, cf_vm, cfb_vm, cfu_vm;
-    bool operator==(const ExtensionView&) const = default;
-};
-
-struct ChangeSet {
-    std::set<std::string> extensions;  // extensions whose view may have changed
-    bool pbx_info = false;             // Asterisk version and the like
-    // Targeted follow-up queries (never a full re-query): endpoints whose details
-    // (user agent, contacts) must be read again after a (re)registration.
-    std::set<std::string> refresh_endpoints;
-    bool empty() const noexcept { return extensions.empty() && !pbx_info && refresh_endpoints.empty(); }
-    void merge(const ChangeSet& other);
-};
 
 class PbxState {
 public:
     explicit PbxState(std::set<std::string> trunks = {});
 
-    // --- snapshot answers (list items and single responses) ---
-    void add_peer_entry(const ami::Message& m);       // SIPpeers -> PeerEntry
-    void add_sip_show_peer(const ami::Message& m);    // SIPshowpeer response
-    void add_endpoint_list(const ami::Message& m);    // PJSIPShowEndpoints -> EndpointList
-    void add_endpoint_detail(const ami::Message& m);  // PJSIPShowEndpoint -> EndpointDetail, ContactStatusDetail
-    void add_contact_list(const ami::Message& m);     // PJSIPShowContacts -> ContactList
-    void add_db_entry(const ami::Message& m);         // DBGetTreeResponse (Key: /FAMILY/key) or DBGetResponse
-    // Asterisk 13 has no DBGetTree: `database show FAMILY` CLI output lines ("/DND/4001   : YES").
-    void add_db_show_output(const std::vector<std::string_view>& lines);
-    void set_core_settings(const ami::Message& m);    // CoreSettings response
-    void set_banner(std::string_view banner);          // "Asterisk Call Manager/9.0.0"
+    // Queues every snapshot action (CoreSettings and each capability's) on `r`, filling this state.
+    void request_snapshot(SnapshotRequester& r);
+    // A live event: every capability sees it; `changes` gets what changed.
+    void apply_event(const ami::Message& event, ChangeSet& changes);
 
-    void add_device_state(const ami::Message& m);     // DeviceStateList -> DeviceStateChange item
-    void add_extension_status(const ami::Message& m); // ExtensionStateList -> ExtensionStatus item
-
-    // --- live events ---
-    ChangeSet apply_event(const ami::Message& event);
-    // Refresh of one endpoint's details (SIPshowpeer / PJSIPShowEndpoint answer).
-    ChangeSet refresh_endpoint(const std::string& exten, const std::vector<ami::Message>& details);
-
-    // --- views ---
-    const std::map<std::string, Extension>& extensions() const noexcept { return extensions_; }
-    std::optional<ExtensionView> view(std::string_view exten) const;
-    ExtensionView view(const Extension& ext) const;
+    void set_core_settings(const ami::Message& m);  // CoreSettings response
+    void set_banner(std::string_view banner);        // "Asterisk Call Manager/9.0.0"
     const std::string& asterisk_version() const noexcept { return asterisk_version_; }
     const std::string& ami_version() const noexcept { return ami_version_; }
-    bool is_trunk(std::string_view name) const;
-    const std::set<std::string>& trunks() const noexcept { return trunks_; }
-    void set_trunks(std::set<std::string> trunks);
 
-    std::optional<std::string> db_get(std::string_view family, std::string_view key) const;
-    std::optional<std::string> device_state(std::string_view device) const;
+    extensions::ExtensionsState& extensions() noexcept { return extensions_; }
+    const extensions::ExtensionsState& extensions() const noexcept { return extensions_; }
+    calls::CallsState& calls() noexcept { return calls_; }
+    const calls::CallsState& calls() const noexcept { return calls_; }
+    queues::QueuesState& queues() noexcept { return queues_; }
+    const queues::QueuesState& queues() const noexcept { return queues_; }
+    parkings::ParkingsState& parkings() noexcept { return parkings_; }
+    const parkings::ParkingsState& parkings() const noexcept { return parkings_; }
+    conferences::ConferencesState& conferences() noexcept { return conferences_; }
+    const conferences::ConferencesState& conferences() const noexcept { return conferences_; }
+    trunks::TrunksState& trunks() noexcept { return trunks_; }
+    const trunks::TrunksState& trunks() const noexcept { return trunks_; }
+    voicemail::VoicemailState& voicemail() noexcept { return voicemail_; }
+    const voicemail::VoicemailState& voicemail() const noexcept { return voicemail_; }
 
 private:
-    Extension* find(std::string_view exten);
-    Extension* find_by_device(std::string_view device);
-    Extension& upsert(std::string_view exten, Tech tech);
-    bool dnd_of(const Extension& ext) const;
-
-    std::set<std::string> trunks_;
-    std::map<std::string, Extension> extensions_;
-    std::map<std::string, std::string, std::less<>> device_states_;  // "SIP/2001" -> "NOT_INUSE"
-    std::map<std::string, HintState, std::less<>> hints_;            // exten -> hint (only hints naming the extension's device)
-    std::map<std::string, std::string, std::less<>> db_;             // "DND/2001" -> "YES"
-    // The last live DND signal per extension (Custom:DND device state or a dialplan
-    // Set(DB(DND/x)=YES)); it wins over the snapshot's AstDB value until the next resync.
-    std::map<std::string, bool, std::less<>> dnd_live_;
+    extensions::ExtensionsState extensions_;
+    calls::CallsState calls_;
+    queues::QueuesState queues_;
+    parkings::ParkingsState parkings_;
+    conferences::ConferencesState conferences_;
+    trunks::TrunksState trunks_;
+    voicemail::VoicemailState voicemail_;
     std::string asterisk_version_;
     std::string ami_version_;
 };

@@ -134,6 +134,8 @@ ActionReply ActionHandler::handle(const ami::Message& action, double now) {
     if (name == "queuestatus") return {queue_status(state, action.get("Queue"), id), {}};
     if (name == "queuesummary") return {queue_summary(state, action.get("Queue"), id), {}};
     if (name == "coreshowchannels") return {core_show_channels(state, id, now), {}};
+    if (name == "status") return {channel_status(sim_.flavor(), state, action.get("Channel"), id, now), {}};
+    if (name == "bridgelist") return {bridge_list(state, id), {}};
     if (name == "command") return command(action, id);
     if (name == "setvar") return setvar(action, id);
     if (name == "getvar") return {getvar(action, id), {}};

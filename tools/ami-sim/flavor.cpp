@@ -18,6 +18,7 @@ constexpr FlavorTraits kAsterisk20{
     .db_del_missing_ok = false,
     .newchannel_rings = false,
     .hangup_sender_first = false,
+    .status_legacy_snapshot = false,
 };
 
 constexpr FlavorTraits kAsterisk22{
@@ -34,6 +35,7 @@ constexpr FlavorTraits kAsterisk22{
     .db_del_missing_ok = false,
     .newchannel_rings = true,
     .hangup_sender_first = true,
+    .status_legacy_snapshot = false,
 };
 
 constexpr FlavorTraits kAsterisk13{
@@ -50,6 +52,7 @@ constexpr FlavorTraits kAsterisk13{
     .db_del_missing_ok = true,
     .newchannel_rings = false,
     .hangup_sender_first = true,
+    .status_legacy_snapshot = true,
 };
 
 }  // namespace

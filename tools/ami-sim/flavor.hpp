@@ -21,6 +21,7 @@ struct FlavorTraits {
     bool db_del_missing_ok;             // DBDel of a missing key succeeds (13)
     bool newchannel_rings;              // the caller's Newchannel is already in state Ring (PJSIP)
     bool hangup_sender_first;           // the side that hangs up gets its Hangup first (not on 20)
+    bool status_legacy_snapshot;        // Status items: "Accountcode", no Language (13)
 };
 
 const FlavorTraits& traits(Flavor flavor);

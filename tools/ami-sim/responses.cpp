@@ -391,6 +391,67 @@ std::string core_show_channels(const SimState& state, std::string_view action_id
     return out + list_complete("CoreShowChannelsComplete", action_id, state.channels.size());
 }
 
+std::string channel_status(Flavor flavor, const SimState& state, std::string_view channel,
+                           std::string_view action_id, double now) {
+    if (!channel.empty() && !state.find_channel(channel)) return error(action_id, "No such channel");
+    std::string out = list_start(action_id, "Channel status will follow");
+    std::size_t count = 0;
+    for (const auto& c : state.channels) {
+        if (!channel.empty() && c.name != channel) continue;
+        ami::Message m;
+        m.add("Event", "Status");
+        m.add("Privilege", "Call");
+        std::vector<ami::Header> snapshot;
+        append_channel_snapshot(snapshot, c);
+        for (auto& h : snapshot) {
+            if (traits(flavor).status_legacy_snapshot) {
+                if (h.name == "Language") continue;
+                if (h.name == "AccountCode") h.name = "Accountcode";
+            }
+            m.headers().push_back(std::move(h));
+        }
+        m.add("Type", state.tech);
+        m.add("DNID", c.dnid);
+        m.add("EffectiveConnectedLineNum", c.connected.number);
+        m.add("EffectiveConnectedLineName", c.connected.name);
+        m.add("TimeToHangup", "0");
+        m.add("BridgeID", c.bridge_id);
+        m.add("Application", c.application);
+        m.add("Data", c.application_data);
+        m.add("Nativeformats", "(ulaw)");
+        m.add("Readformat", "ulaw");
+        m.add("Readtrans", "");
+        m.add("Writeformat", "ulaw");
+        m.add("Writetrans", "");
+        m.add("Callgroup", "0");
+        m.add("Pickupgroup", "0");
+        m.add("Seconds", std::to_string(std::max(0L, static_cast<long>(std::floor(now - c.created)))));
+        if (!action_id.empty()) m.add("ActionID", std::string(action_id));
+        out += m.serialize();
+        ++count;
+    }
+    return out + list_complete("StatusComplete", action_id, count, {{"Items", std::to_string(count)}});
+}
+
+std::string bridge_list(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "Bridge listing will follow");
+    std::size_t count = 0;
+    for (const auto& call : state.calls) {
+        if (call.bridge_id.empty()) continue;
+        ami::Message m = list_item("BridgeListItem", action_id);
+        m.add("BridgeUniqueid", call.bridge_id);
+        m.add("BridgeType", "basic");
+        m.add("BridgeTechnology", "simple_bridge");
+        m.add("BridgeCreator", "<unknown>");
+        m.add("BridgeName", "<unknown>");
+        m.add("BridgeNumChannels", "2");
+        m.add("BridgeVideoSourceMode", "none");
+        out += m.serialize();
+        ++count;
+    }
+    return out + list_complete("BridgeListComplete", action_id, count);
+}
+
 std::string command_output(Flavor flavor, std::string_view action_id, const std::vector<std::string>& lines,
                            bool failed) {
     if (traits(flavor).command_follows) {

@@ -33,6 +33,10 @@ std::string db_get_tree(const SimState& state, std::string_view family, std::str
 std::string queue_status(const SimState& state, std::string_view queue, std::string_view action_id);
 std::string queue_summary(const SimState& state, std::string_view queue, std::string_view action_id);
 std::string core_show_channels(const SimState& state, std::string_view action_id, double now);
+// Status of every channel, or of one (AllVariables is not simulated: no Variable headers).
+std::string channel_status(Flavor flavor, const SimState& state, std::string_view channel,
+                           std::string_view action_id, double now);
+std::string bridge_list(const SimState& state, std::string_view action_id);
 
 // Action: Command answers: "Output:" headers (20, 22) or "Response: Follows" raw text (13).
 std::string command_output(Flavor flavor, std::string_view action_id, const std::vector<std::string>& lines,

@@ -197,10 +197,11 @@ void AmiConnection::read() {
     socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
         self->reading_ = false;
         if (ec) {
-            if (!self->closed_) {
-                spdlog::info("ami#{} closed by the client ({})", self->id_, ec.message());
-                self->abort();
-            }
+            if (self->closed_) return;
+            spdlog::info("ami#{} closed by the client ({})", self->id_, ec.message());
+            // A client that half-closes after its last action still gets the answers to it.
+            if (ec == asio::error::eof) self->close_after_flush();
+            else self->abort();
             return;
         }
         const std::string_view bytes(self->buffer_.data(), n);
@@ -243,8 +244,9 @@ void AmiConnection::handle(const ClientFramer::Piece& piece) {
         else if (auto* e = std::get_if<ami::ParseError>(&item)) spdlog::warn("ami#{} {}", id_, e->detail);
     }
     if (!message) {
-        spdlog::warn("ami#{} ignored unparsable input: {}", id_, printable(piece.wire));
-        return;
+        // Asterisk keeps lines without a colon as nameless headers: no Action header then.
+        spdlog::warn("ami#{} unparsable input: {}", id_, printable(piece.wire));
+        message.emplace();
     }
     const std::string action(message->get("Action"));
     if (!action.empty()) server_.note_action(action, piece.wire);

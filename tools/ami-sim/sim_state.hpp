@@ -119,6 +119,7 @@ struct Channel {
     std::string linkedid;
     std::string application;
     std::string application_data;
+    std::string dnid;    // the number the caller dialled
     double created = 0;
     std::string bridge_id;
     bool dialed = false;   // the callee leg, created by Dial(): rings until it answers

@@ -236,6 +236,7 @@ Outcome Simulator::start_call(std::string_view from, std::string_view to, double
 
     Channel a = new_channel(*caller_peer, now);
     a.exten = std::string(to);
+    a.dnid = std::string(to);
     a.application = "Dial";
     a.application_data = state_.tech + "/" + std::string(to) + ",20,tTkK";
     if (flavor_traits().newchannel_rings) a.state = 4;

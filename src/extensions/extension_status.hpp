@@ -4,9 +4,9 @@
 #include <string>
 #include <string_view>
 
-#include "model/extension.hpp"
+#include "extensions/extension.hpp"
 
-namespace model {
+namespace extensions {
 
 enum class Status { Online, Offline, Busy, Ringing, BusyRinging, OnHold, Dnd };
 std::string_view status_name(Status status) noexcept;  // astproxy's vocabulary: "online", "busy_ringing", ...
@@ -23,4 +23,4 @@ Status derive_status(const StatusInputs& in) noexcept;
 // Whether a device state (DeviceStateChange State:) means "in use" for a Custom:DND lamp.
 bool device_state_active(std::string_view state) noexcept;
 
-}  // namespace model
+}  // namespace extensions

@@ -1,15 +1,15 @@
-#include "modules/extensions_module.hpp"
+#include "extensions/extensions_module.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-namespace modules {
+namespace extensions {
 
-std::string ExtensionsModule::render(const model::ExtensionView& v) {
+std::string ExtensionsModule::render(const ExtensionView& v) {
     nlohmann::ordered_json j;
     j["exten"] = v.exten;
     j["name"] = v.name;
-    j["status"] = model::status_name(v.status);
+    j["status"] = status_name(v.status);
     j["ip"] = v.ip;
     j["port"] = v.port;
     j["sipuseragent"] = v.user_agent;
@@ -22,12 +22,12 @@ std::string ExtensionsModule::render(const model::ExtensionView& v) {
     j["cfbVm"] = v.cfb_vm;
     j["cfuVm"] = v.cfu_vm;
     j["conversations"] = nlohmann::ordered_json::object();
-    j["tech"] = std::string(model::tech_name(v.tech));
+    j["tech"] = std::string(tech_name(v.tech));
     // The PBX may send any bytes in a name; never let invalid UTF-8 break the payload.
     return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-void ExtensionsModule::start(Context& context) {
+void ExtensionsModule::start(modules::Context& context) {
     Module::start(context);
     on_resync();
 }
@@ -40,9 +40,9 @@ void ExtensionsModule::publish(const std::string& exten) {
     }
     auto& store = context_->store;
     const auto& topics = context_->topics;
-    if (auto view = context_->state.view(exten)) {
+    if (auto view = context_->state.extensions().view(exten)) {
         store.set(topics.extension(exten), render(*view));
-        store.set(topics.extension_status(exten), std::string(model::status_name(view->status)));
+        store.set(topics.extension_status(exten), std::string(status_name(view->status)));
     } else {
         store.clear(topics.extension(exten));
         store.clear(topics.extension_status(exten));
@@ -58,13 +58,13 @@ void ExtensionsModule::on_resync() {
     if (!context_) return;
     std::map<std::string, std::string> wanted;
     const auto& topics = context_->topics;
-    for (const auto& [exten, ext] : context_->state.extensions()) {
+    for (const auto& [exten, ext] : context_->state.extensions().extensions()) {
         if (!mqtt::is_topic_level(exten)) continue;
-        const auto view = context_->state.view(ext);
+        const auto view = context_->state.extensions().view(ext);
         wanted[topics.extension(exten)] = render(view);
-        wanted[topics.extension_status(exten)] = std::string(model::status_name(view.status));
+        wanted[topics.extension_status(exten)] = std::string(status_name(view.status));
     }
     context_->store.replace_subtree(topics.extension("").c_str(), wanted);
 }
 
-}  // namespace modules
+}  // namespace extensions

@@ -1,8 +1,8 @@
-#include "model/extension_status.hpp"
+#include "extensions/extension_status.hpp"
 
 #include "ami/message.hpp"
 
-namespace model {
+namespace extensions {
 
 std::string_view status_name(Status status) noexcept {
     switch (status) {
@@ -49,4 +49,4 @@ Status derive_status(const StatusInputs& in) noexcept {
     return in.dnd ? Status::Dnd : Status::Online;
 }
 
-}  // namespace model
+}  // namespace extensions

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace model {
+namespace extensions {
 
 enum class Tech { Sip, Pjsip, Iax2 };
 std::string_view tech_name(Tech tech) noexcept;                  // "SIP", "PJSIP", "IAX2"
@@ -43,4 +43,4 @@ struct HintState {
     bool operator==(const HintState&) const = default;
 };
 
-}  // namespace model
+}  // namespace extensions

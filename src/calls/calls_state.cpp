@@ -1,0 +1,9 @@
+#include "calls/calls_state.hpp"
+
+namespace calls {
+
+void CallsState::request_snapshot(model::SnapshotRequester&) {}
+
+void CallsState::apply_event(const ami::Message&, model::ChangeSet&) {}
+
+}  // namespace calls

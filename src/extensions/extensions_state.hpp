@@ -1,0 +1,90 @@
+#pragma once
+// The extensions part of the PBX model, pure: fed with snapshot answers and events, it says
+// what changed. It stores raw facts (endpoint data, device states, hint states, AstDB entries) keyed the way
+// Asterisk keys them, so the order in which snapshot answers and events arrive does not
+// matter; views (ExtensionView) are derived from the facts on demand.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ami/message.hpp"
+#include "model/change_set.hpp"
+#include "model/snapshot_requester.hpp"
+#include "extensions/extension.hpp"
+#include "extensions/extension_status.hpp"
+
+namespace extensions {
+
+struct ExtensionView {
+    std::string exten;
+    Tech tech = Tech::Sip;
+    std::string name;
+    Status status = Status::Offline;
+    std::string ip;
+    int port = 0;
+    std::string user_agent;
+    std::string context;
+    bool dnd = false;
+    // Call forwards as astproxy showed them: the number, or (for a voicemail target, AstDB
+    // values starting "vmu" or "*") the mailbox in the *_vm field; "" when off.
+    std::string cf, cfb, cfu, cf_vm, cfb_vm, cfu_vm;
+    bool operator==(const ExtensionView&) const = default;
+};
+
+class ExtensionsState {
+public:
+    explicit ExtensionsState(std::set<std::string> trunks = {});
+
+    // Queues the snapshot actions of extensions (chan_sip, PJSIP, IAX2 peers, hints, device
+    // states, the FreePBX AstDB families) on `r`, filling this state.
+    void request_snapshot(model::SnapshotRequester& r);
+
+    // --- snapshot answers (list items and single responses) ---
+    void add_peer_entry(const ami::Message& m);       // SIPpeers -> PeerEntry
+    void add_sip_show_peer(const ami::Message& m);    // SIPshowpeer response
+    void add_endpoint_list(const ami::Message& m);    // PJSIPShowEndpoints -> EndpointList
+    void add_endpoint_detail(const ami::Message& m);  // PJSIPShowEndpoint -> EndpointDetail, ContactStatusDetail
+    void add_contact_list(const ami::Message& m);     // PJSIPShowContacts -> ContactList
+    void add_db_entry(const ami::Message& m);         // DBGetTreeResponse (Key: /FAMILY/key) or DBGetResponse
+    // Asterisk 13 has no DBGetTree: `database show FAMILY` CLI output lines ("/DND/4001   : YES").
+    void add_db_show_output(const std::vector<std::string_view>& lines);
+
+    void add_device_state(const ami::Message& m);     // DeviceStateList -> DeviceStateChange item
+    void add_extension_status(const ami::Message& m); // ExtensionStateList -> ExtensionStatus item
+
+    // --- live events ---
+    void apply_event(const ami::Message& event, model::ChangeSet& changes);
+    // Refresh of one endpoint's details (SIPshowpeer / PJSIPShowEndpoint answer).
+    model::ChangeSet refresh_endpoint(const std::string& exten, const std::vector<ami::Message>& details);
+
+    // --- views ---
+    const std::map<std::string, Extension>& extensions() const noexcept { return extensions_; }
+    std::optional<ExtensionView> view(std::string_view exten) const;
+    ExtensionView view(const Extension& ext) const;
+    bool is_trunk(std::string_view name) const;
+    const std::set<std::string>& trunks() const noexcept { return trunks_; }
+    void set_trunks(std::set<std::string> trunks);
+
+    std::optional<std::string> db_get(std::string_view family, std::string_view key) const;
+    std::optional<std::string> device_state(std::string_view device) const;
+
+private:
+    Extension* find(std::string_view exten);
+    Extension* find_by_device(std::string_view device);
+    Extension& upsert(std::string_view exten, Tech tech);
+    bool dnd_of(const Extension& ext) const;
+
+    std::set<std::string> trunks_;
+    std::map<std::string, Extension> extensions_;
+    std::map<std::string, std::string, std::less<>> device_states_;  // "SIP/2001" -> "NOT_INUSE"
+    std::map<std::string, HintState, std::less<>> hints_;            // exten -> hint (only hints naming the extension's device)
+    std::map<std::string, std::string, std::less<>> db_;             // "DND/2001" -> "YES"
+    // The last live DND signal per extension (Custom:DND device state or a dialplan
+    // Set(DB(DND/x)=YES)); it wins over the snapshot's AstDB value until the next resync.
+    std::map<std::string, bool, std::less<>> dnd_live_;
+};
+
+}  // namespace extensions

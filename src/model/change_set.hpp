@@ -1,0 +1,51 @@
+#pragma once
+// What one event (or one snapshot) changed in the PBX model, per capability: the modules
+// republish exactly these entities. Ids are the entities' topic ids.
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace model {
+
+// A non-retained happening for automations (call events, queue and parking events).
+struct Happening {
+    std::string topic_kind;  // "extension" (-> <base>/extensions/<id>/event) or "events" (-> <base>/events/<id>)
+    std::string id;          // the extension, or the event type
+    nlohmann::ordered_json payload;
+};
+
+struct ChangeSet {
+    std::set<std::string> extensions;
+    std::set<std::string> calls;        // by linkedid
+    std::set<std::string> queues;
+    std::set<std::string> parkings;     // by parking lot
+    std::set<std::string> conferences;  // by room
+    std::set<std::string> trunks;
+    std::set<std::string> mailboxes;
+    std::vector<Happening> happenings;
+    bool pbx_info = false;              // Asterisk version and the like
+    // Targeted follow-up queries (never a full re-query): endpoints whose details (user agent,
+    // contacts) must be read again after a (re)registration.
+    std::set<std::string> refresh_endpoints;
+
+    bool empty() const noexcept {
+        return extensions.empty() && calls.empty() && queues.empty() && parkings.empty() && conferences.empty() &&
+               trunks.empty() && mailboxes.empty() && happenings.empty() && !pbx_info && refresh_endpoints.empty();
+    }
+    void merge(const ChangeSet& o) {
+        extensions.insert(o.extensions.begin(), o.extensions.end());
+        calls.insert(o.calls.begin(), o.calls.end());
+        queues.insert(o.queues.begin(), o.queues.end());
+        parkings.insert(o.parkings.begin(), o.parkings.end());
+        conferences.insert(o.conferences.begin(), o.conferences.end());
+        trunks.insert(o.trunks.begin(), o.trunks.end());
+        mailboxes.insert(o.mailboxes.begin(), o.mailboxes.end());
+        happenings.insert(happenings.end(), o.happenings.begin(), o.happenings.end());
+        refresh_endpoints.insert(o.refresh_endpoints.begin(), o.refresh_endpoints.end());
+        pbx_info = pbx_info || o.pbx_info;
+    }
+};
+
+}  // namespace model

@@ -1,0 +1,9 @@
+#include "trunks/trunks_state.hpp"
+
+namespace trunks {
+
+void TrunksState::request_snapshot(model::SnapshotRequester&) {}
+
+void TrunksState::apply_event(const ami::Message&, model::ChangeSet&) {}
+
+}  // namespace trunks
