@@ -65,14 +65,16 @@ run_suite() {
     total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
   fi
   skipped=$(grep -cE '^[[:space:]]*[0-9]+ - .* \((Skipped|Disabled)\)$' "$log" || true)
+  local passed=$((total - failed - skipped))
+  (( passed >= 0 )) || passed=0
   if (( rc != 0 && failed == 0 )); then
     failed=1  # ctest failed without a test failing (no tests found, a crash): still a failure
   fi
-  total_passed=$((total_passed + total - failed - skipped))
+  total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
   total_skipped=$((total_skipped + skipped))
   (( rc == 0 )) || status=1
-  echo "==> [$name] done in $((SECONDS - start)) s: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+  echo "==> [$name] done in $((SECONDS - start)) s: $passed passed, $failed failed, $skipped skipped"
 }
 
 if (( run_debug )); then
