@@ -4,6 +4,6 @@ namespace calls {
 
 void CallsState::request_snapshot(model::SnapshotRequester&) {}
 
-void CallsState::apply_event(const ami::Message&, model::ChangeSet&) {}
+void CallsState::apply_event(const ami::Message&, model::Timestamp, model::ChangeSet&) {}
 
 }  // namespace calls

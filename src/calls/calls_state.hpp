@@ -7,6 +7,7 @@
 #include "ami/message.hpp"
 #include "model/change_set.hpp"
 #include "model/snapshot_requester.hpp"
+#include "model/time.hpp"
 
 namespace calls {
 
@@ -15,7 +16,7 @@ public:
     // Queues the actions that read this capability's state into this (fresh) instance.
     void request_snapshot(model::SnapshotRequester& r);
     // A live event (every event reaches every capability); records what changed in `changes`.
-    void apply_event(const ami::Message& event, model::ChangeSet& changes);
+    void apply_event(const ami::Message& event, model::Timestamp now, model::ChangeSet& changes);
 
 private:
 };

@@ -4,6 +4,6 @@ namespace conferences {
 
 void ConferencesState::request_snapshot(model::SnapshotRequester&) {}
 
-void ConferencesState::apply_event(const ami::Message&, model::ChangeSet&) {}
+void ConferencesState::apply_event(const ami::Message&, model::Timestamp, model::ChangeSet&) {}
 
 }  // namespace conferences

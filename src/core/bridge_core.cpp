@@ -119,7 +119,7 @@ void BridgeCore::start_snapshot() {
     events_during_sync_.clear();
     set_ami_state("synchronizing");
     sync_started_ = now_;
-    sync_ = SnapshotSync::create(session_, options_.trunks,
+    sync_ = SnapshotSync::create(session_, options_.trunks, options_.wall_clock,
                                  [this](bool ok, const std::string& error) { snapshot_done(ok, error); });
     sync_->state().set_banner(session_.banner());
     auto sync = sync_;  // start() may finish synchronously
@@ -140,7 +140,7 @@ void BridgeCore::snapshot_done(bool ok, const std::string& error) {
     auto buffered = std::move(events_during_sync_);
     events_during_sync_.clear();
     model::ChangeSet follow_up;
-    for (const auto& e : buffered) state_.apply_event(e, follow_up);
+    for (const auto& e : buffered) state_.apply_event(e, options_.wall_clock(), follow_up);
     status_.asterisk_version = state_.asterisk_version();
     status_.ami_version = state_.ami_version();
     for_each_module("resync", [](modules::Module& m) { m.on_resync(); });
@@ -179,7 +179,7 @@ void BridgeCore::on_event(const ami::Message& event) {
         return;
     }
     model::ChangeSet changes;
-    state_.apply_event(event, changes);
+    state_.apply_event(event, options_.wall_clock(), changes);
     apply(changes);
 }
 

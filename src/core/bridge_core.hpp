@@ -29,6 +29,8 @@ struct CoreOptions {
     std::string started_at;  // ISO 8601
     std::string ami_host;
     int ami_port = 0;
+    // The wall clock (fixed in tests; the system clock in the daemon).
+    std::function<model::Timestamp()> wall_clock = [] { return std::chrono::system_clock::now(); };
 };
 
 class BridgeCore {

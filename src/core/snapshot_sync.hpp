@@ -21,8 +21,10 @@ public:
 
     // Held by shared_ptr: the session's pending callbacks keep it alive, whatever happens to
     // the bridge meanwhile (a new connection, a new snapshot).
-    static std::shared_ptr<SnapshotSync> create(ami::Session& session, std::set<std::string> trunks, Done done) {
-        return std::shared_ptr<SnapshotSync>(new SnapshotSync(session, std::move(trunks), std::move(done)));
+    static std::shared_ptr<SnapshotSync> create(ami::Session& session, std::set<std::string> trunks,
+                                               std::function<model::Timestamp()> wall_now, Done done) {
+        return std::shared_ptr<SnapshotSync>(
+            new SnapshotSync(session, std::move(trunks), std::move(wall_now), std::move(done)));
     }
 
     void start(ami::Clock::time_point now);  // `now` is the session's clock too
@@ -34,16 +36,18 @@ public:
     std::size_t actions_sent() const noexcept { return sent_; }
 
     void request(const ami::Action& action, Handler handler, bool optional = true) override;
+    model::Timestamp now() const override { return wall_now_(); }
 
 private:
-    SnapshotSync(ami::Session& session, std::set<std::string> trunks, Done done)
-        : session_(session), target_(std::move(trunks)), done_(std::move(done)) {}
+    SnapshotSync(ami::Session& session, std::set<std::string> trunks, std::function<model::Timestamp()> wall_now, Done done)
+        : session_(session), target_(std::move(trunks)), wall_now_(std::move(wall_now)), done_(std::move(done)) {}
 
     void finish_one();
     void fail(const std::string& error);
 
     ami::Session& session_;
     model::PbxState target_;
+    std::function<model::Timestamp()> wall_now_;
     Done done_;
     std::size_t outstanding_ = 0;
     std::size_t sent_ = 0;

@@ -313,7 +313,7 @@ void ExtensionsState::add_extension_status(const Message& m) {
 
 // --- live ---
 
-void ExtensionsState::apply_event(const Message& e, model::ChangeSet& changes) {
+void ExtensionsState::apply_event(const Message& e, model::Timestamp, model::ChangeSet& changes) {
     const std::string_view name = e.event();
     if (iequals(name, "DeviceStateChange")) {
         const std::string_view device = e.get("Device");

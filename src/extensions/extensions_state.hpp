@@ -13,6 +13,7 @@
 #include "ami/message.hpp"
 #include "model/change_set.hpp"
 #include "model/snapshot_requester.hpp"
+#include "model/time.hpp"
 #include "extensions/extension.hpp"
 #include "extensions/extension_status.hpp"
 
@@ -56,7 +57,7 @@ public:
     void add_extension_status(const ami::Message& m); // ExtensionStateList -> ExtensionStatus item
 
     // --- live events ---
-    void apply_event(const ami::Message& event, model::ChangeSet& changes);
+    void apply_event(const ami::Message& event, model::Timestamp now, model::ChangeSet& changes);
     // Refresh of one endpoint's details (SIPshowpeer / PJSIPShowEndpoint answer).
     model::ChangeSet refresh_endpoint(const std::string& exten, const std::vector<ami::Message>& details);
 

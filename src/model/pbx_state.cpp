@@ -15,14 +15,14 @@ void PbxState::request_snapshot(SnapshotRequester& r) {
     voicemail_.request_snapshot(r);
 }
 
-void PbxState::apply_event(const ami::Message& event, ChangeSet& changes) {
-    extensions_.apply_event(event, changes);
-    calls_.apply_event(event, changes);
-    queues_.apply_event(event, changes);
-    parkings_.apply_event(event, changes);
-    conferences_.apply_event(event, changes);
-    trunks_.apply_event(event, changes);
-    voicemail_.apply_event(event, changes);
+void PbxState::apply_event(const ami::Message& event, Timestamp now, ChangeSet& changes) {
+    extensions_.apply_event(event, now, changes);
+    calls_.apply_event(event, now, changes);
+    queues_.apply_event(event, now, changes);
+    parkings_.apply_event(event, now, changes);
+    conferences_.apply_event(event, now, changes);
+    trunks_.apply_event(event, now, changes);
+    voicemail_.apply_event(event, now, changes);
 }
 
 void PbxState::set_core_settings(const ami::Message& m) {

@@ -15,6 +15,7 @@
 #include "voicemail/voicemail_state.hpp"
 #include "model/change_set.hpp"
 #include "model/snapshot_requester.hpp"
+#include "model/time.hpp"
 
 namespace model {
 
@@ -25,7 +26,7 @@ public:
     // Queues every snapshot action (CoreSettings and each capability's) on `r`, filling this state.
     void request_snapshot(SnapshotRequester& r);
     // A live event: every capability sees it; `changes` gets what changed.
-    void apply_event(const ami::Message& event, ChangeSet& changes);
+    void apply_event(const ami::Message& event, Timestamp now, ChangeSet& changes);
 
     void set_core_settings(const ami::Message& m);  // CoreSettings response
     void set_banner(std::string_view banner);        // "Asterisk Call Manager/9.0.0"

@@ -5,6 +5,7 @@
 
 #include "ami/action.hpp"
 #include "ami/session.hpp"
+#include "model/time.hpp"
 
 namespace model {
 
@@ -17,6 +18,8 @@ public:
     // answer is logged and skipped when `optional`. A timeout or a lost link abandons the whole
     // snapshot. A handler may request more actions (SIPshowpeer for each peer of SIPpeers).
     virtual void request(const ami::Action& action, Handler handler, bool optional = true) = 0;
+    // Wall-clock time of the snapshot (for "since" fields computed from durations).
+    virtual Timestamp now() const = 0;
 };
 
 }  // namespace model

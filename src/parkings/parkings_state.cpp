@@ -4,6 +4,6 @@ namespace parkings {
 
 void ParkingsState::request_snapshot(model::SnapshotRequester&) {}
 
-void ParkingsState::apply_event(const ami::Message&, model::ChangeSet&) {}
+void ParkingsState::apply_event(const ami::Message&, model::Timestamp, model::ChangeSet&) {}
 
 }  // namespace parkings

@@ -4,6 +4,6 @@ namespace queues {
 
 void QueuesState::request_snapshot(model::SnapshotRequester&) {}
 
-void QueuesState::apply_event(const ami::Message&, model::ChangeSet&) {}
+void QueuesState::apply_event(const ami::Message&, model::Timestamp, model::ChangeSet&) {}
 
 }  // namespace queues

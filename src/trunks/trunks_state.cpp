@@ -4,6 +4,6 @@ namespace trunks {
 
 void TrunksState::request_snapshot(model::SnapshotRequester&) {}
 
-void TrunksState::apply_event(const ami::Message&, model::ChangeSet&) {}
+void TrunksState::apply_event(const ami::Message&, model::Timestamp, model::ChangeSet&) {}
 
 }  // namespace trunks

@@ -4,6 +4,6 @@ namespace voicemail {
 
 void VoicemailState::request_snapshot(model::SnapshotRequester&) {}
 
-void VoicemailState::apply_event(const ami::Message&, model::ChangeSet&) {}
+void VoicemailState::apply_event(const ami::Message&, model::Timestamp, model::ChangeSet&) {}
 
 }  // namespace voicemail

@@ -2,6 +2,10 @@
 
 #include "ami/parser.hpp"
 
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
 namespace testsupport {
 
 namespace {
@@ -94,6 +98,59 @@ std::vector<ami::Message> transcript_events(const std::string& path) {
     for (const auto& c : read_transcript(path).connections)
         for (auto& m : parse_all(c.received(), true))
             if (m.is_event() && m.action_id().empty()) out.push_back(std::move(m));
+    return out;
+}
+
+std::chrono::system_clock::time_point parse_iso8601(const std::string& text) {
+    std::tm tm{};
+    int ms = 0;
+    std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
+}
+
+std::vector<TimedEvent> timed_transcript_events(const std::string& path) {
+    // Walk the transcript's lines: each "#@" line dates the message that follows it.
+    std::ifstream in(path);
+    std::vector<TimedEvent> out;
+    std::string line, block, at;
+    std::chrono::system_clock::time_point when{};
+    auto flush = [&] {
+        if (block.empty()) return;
+        ami::Parser p(false);
+        for (auto& item : p.feed(block + "\r\n"))
+            if (auto* m = std::get_if<ami::Message>(&item); m && m->is_event() && m->action_id().empty())
+                out.push_back({when, std::move(*m)});
+        block.clear();
+    };
+    while (std::getline(in, line)) {
+        if (line.rfind("#@ ", 0) == 0) {
+            flush();
+            when = parse_iso8601(line.substr(3, line.find(' ', 3) - 3));
+            continue;
+        }
+        if (line.size() < 3 || (line.compare(0, 3, "<<<") != 0 && line.compare(0, 3, "<<!") != 0)) continue;
+        std::string text = line.size() > 4 ? line.substr(4) : std::string();
+        if (line[2] == '!') {
+            std::string raw;
+            for (std::size_t i = 0; i < text.size(); ++i) {
+                if (text[i] == '\\' && i + 1 < text.size()) {
+                    const char n = text[++i];
+                    raw += n == 'n' ? '\n' : n == 'r' ? '\r' : n;
+                } else {
+                    raw += text[i];
+                }
+            }
+            text = raw;
+        }
+        if (text.rfind("Asterisk Call Manager/", 0) == 0) {  // a banner: not a message
+            continue;
+        }
+        block += text + "\r\n";
+        if (text.empty()) flush();
+    }
+    flush();
     return out;
 }
 

@@ -3,6 +3,7 @@
 // with the answer recorded in a transcript for the same action (same name and headers),
 // ActionID rewritten; synthesizes Challenge/Login; unknown actions get Asterisk's recorded
 // "Invalid/unknown command" error. No sockets.
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,6 +38,15 @@ private:
 
 // The events (server messages with no ActionID) of every connection of a transcript, in order.
 std::vector<ami::Message> transcript_events(const std::string& path);
+
+// The same events with the time the transcript recorded them at (its "#@" lines).
+struct TimedEvent {
+    std::chrono::system_clock::time_point at;
+    ami::Message event;
+};
+std::vector<TimedEvent> timed_transcript_events(const std::string& path);
+// "2026-11-27T17:40:25.200Z" -> time point.
+std::chrono::system_clock::time_point parse_iso8601(const std::string& text);
 
 // Records what the core publishes.
 class RecordingPort : public mqtt::Port {
