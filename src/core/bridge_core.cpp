@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "modules/bridge_module.hpp"
+#include "modules/events_module.hpp"
 #include "extensions/extensions_module.hpp"
 #include "calls/calls_module.hpp"
 #include "queues/queues_module.hpp"
@@ -34,12 +35,13 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
                    [this](const std::string& reason) {
                        if (on_close_ami) on_close_ami(reason);
                    }}),
-      context_{state_, store_, topics_, status_} {
+      context_{state_, store_, port, topics_, status_, options_.qos} {
     status_.version = options_.version;
     status_.started_at = options_.started_at;
     status_.ami_host = options_.ami_host;
     status_.ami_port = options_.ami_port;
     modules_.push_back(std::make_unique<modules::BridgeModule>());
+    modules_.push_back(std::make_unique<modules::EventsModule>());
     modules_.push_back(std::make_unique<extensions::ExtensionsModule>());
     modules_.push_back(std::make_unique<calls::CallsModule>());
     modules_.push_back(std::make_unique<queues::QueuesModule>());

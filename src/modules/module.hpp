@@ -26,9 +26,11 @@ struct BridgeStatus {
 
 struct Context {
     const model::PbxState& state;
-    mqtt::RetainedStore& store;
+    mqtt::RetainedStore& store;  // retained state
+    mqtt::Port& port;            // non-retained messages (events)
     const mqtt::Topics& topics;
     const BridgeStatus& bridge;
+    int qos = 1;
 };
 
 class Module {

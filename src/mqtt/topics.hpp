@@ -15,6 +15,9 @@ public:
     std::string bridge_info() const { return base_ + "/bridge/info"; }
     std::string extension(std::string_view exten) const { return base_ + "/extensions/" + std::string(exten); }
     std::string extension_status(std::string_view exten) const { return extension(exten) + "/status"; }
+    // Non-retained happenings.
+    std::string extension_event(std::string_view exten) const { return extension(exten) + "/event"; }
+    std::string event(std::string_view type) const { return base_ + "/events/" + std::string(type); }
 
 private:
     std::string base_;
