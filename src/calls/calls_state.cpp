@@ -1,9 +1,341 @@
 #include "calls/calls_state.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 namespace calls {
 
-void CallsState::request_snapshot(model::SnapshotRequester&) {}
+using ami::iequals;
+using ami::Message;
 
-void CallsState::apply_event(const ami::Message&, model::Timestamp, model::ChangeSet&) {}
+namespace {
+
+int to_int(std::string_view s, int fallback = 0) {
+    int v = fallback;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    return r.ec == std::errc() ? v : fallback;
+}
+
+std::string clean_id(std::string_view v) { return v == "<unknown>" ? std::string() : std::string(v); }
+
+// "00:01:05" -> 65 s.
+std::chrono::seconds hms(std::string_view d) {
+    int h = 0, m = 0, s = 0;
+    const std::size_t a = d.find(':'), b = d.rfind(':');
+    if (a == std::string_view::npos || a == b) return std::chrono::seconds(to_int(d));
+    h = to_int(d.substr(0, a));
+    m = to_int(d.substr(a + 1, b - a - 1));
+    s = to_int(d.substr(b + 1));
+    return std::chrono::seconds(h * 3600 + m * 60 + s);
+}
+
+bool is_phone_tech(std::string_view tech) { return iequals(tech, "SIP") || iequals(tech, "PJSIP") || iequals(tech, "IAX2"); }
+
+std::string key(std::string_view prefix, std::string_view name) { return std::string(prefix) + std::string(name); }
+
+}  // namespace
+
+std::pair<std::string, std::string> device_of(std::string_view channel) {
+    const std::size_t slash = channel.find('/');
+    if (slash == std::string_view::npos) return {{}, std::string(channel)};
+    std::string_view tech = channel.substr(0, slash);
+    std::string_view rest = channel.substr(slash + 1);
+    // The unique suffix: "-0000002a" (SIP/PJSIP/IAX2), "-00000001;1" (Local).
+    if (const std::size_t dash = rest.rfind('-'); dash != std::string_view::npos) rest = rest.substr(0, dash);
+    return {std::string(tech), std::string(rest)};
+}
+
+void CallsState::request_snapshot(model::SnapshotRequester& r) {
+    r.request(ami::Action("CoreShowChannels"), [this, &r](ami::ActionResult& res) {
+        if (!res.ok()) return;
+        const auto now = r.now();
+        for (const auto& item : res.events) {
+            const std::string uid(item.get("Uniqueid"));
+            if (uid.empty()) continue;
+            Channel& c = channels_[uid];
+            c.name = std::string(item.get("Channel"));
+            c.uniqueid = uid;
+            c.linkedid = std::string(item.get("Linkedid", uid));
+            c.state = to_int(item.get("ChannelState"));
+            c.state_desc = std::string(item.get("ChannelStateDesc"));
+            c.caller_number = clean_id(item.get("CallerIDNum"));
+            c.caller_name = clean_id(item.get("CallerIDName"));
+            c.connected_number = clean_id(item.get("ConnectedLineNum"));
+            c.connected_name = clean_id(item.get("ConnectedLineName"));
+            c.context = std::string(item.get("Context"));
+            c.exten = std::string(item.get("Exten"));
+            c.bridge = std::string(item.get("BridgeId"));
+            c.created_at = now - hms(item.get("Duration"));
+            // When it was answered is not in the listing: an Up channel counts from its creation.
+            if (c.state == 6) c.answered_at = c.created_at;
+            c.answer_announced = c.state == 6;
+            by_name_[c.name] = uid;
+        }
+        // Who called whom is not listed either: in each call the channel whose uniqueid is the
+        // linkedid created it, so the others were dialed by it.
+        for (auto& [uid, c] : channels_)
+            if (c.uniqueid != c.linkedid && channels_.count(c.linkedid)) c.dialed_by = c.linkedid;
+    });
+}
+
+Channel* CallsState::find(std::string_view uniqueid) {
+    auto it = channels_.find(std::string(uniqueid));
+    return it == channels_.end() ? nullptr : &it->second;
+}
+
+const Channel* CallsState::channel(std::string_view uniqueid) const {
+    auto it = channels_.find(std::string(uniqueid));
+    return it == channels_.end() ? nullptr : &it->second;
+}
+
+const Channel* CallsState::channel_by_name(std::string_view name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : channel(it->second);
+}
+
+std::vector<const Channel*> CallsState::call(std::string_view linkedid) const {
+    std::vector<const Channel*> out;
+    for (const auto& [uid, c] : channels_)
+        if (c.linkedid == linkedid) out.push_back(&c);
+    std::sort(out.begin(), out.end(), [](const Channel* a, const Channel* b) {
+        return a->created_at != b->created_at ? a->created_at < b->created_at : a->uniqueid < b->uniqueid;
+    });
+    return out;
+}
+
+std::vector<const Channel*> CallsState::bridge_members(std::string_view bridge) const {
+    std::vector<const Channel*> out;
+    if (bridge.empty()) return out;
+    for (const auto& [uid, c] : channels_)
+        if (c.bridge == bridge) out.push_back(&c);
+    return out;
+}
+
+std::vector<std::string> CallsState::linkedids() const {
+    std::set<std::string> ids;
+    for (const auto& [uid, c] : channels_) ids.insert(c.linkedid);
+    return {ids.begin(), ids.end()};
+}
+
+const Channel* CallsState::counterpart(const Channel& c) const {
+    auto direct = [this](const Channel& x) -> const Channel* {
+        for (const Channel* m : bridge_members(x.bridge))
+            if (m->uniqueid != x.uniqueid) return m;
+        if (!x.dialed_by.empty())
+            if (const Channel* d = channel(x.dialed_by)) return d;
+        for (const auto& [uid, other] : channels_)
+            if (other.dialed_by == x.uniqueid) return &other;
+        return nullptr;
+    };
+    const Channel* p = direct(c);
+    if (!p) return nullptr;
+    // Look through a Local channel pair: Local/x@ctx-0001;1 <-> Local/x@ctx-0001;2.
+    const auto [tech, resource] = device_of(p->name);
+    if (iequals(tech, "Local") && p->name.size() > 2) {
+        std::string other = p->name;
+        other.back() = other.back() == '1' ? '2' : '1';
+        if (const Channel* half = channel_by_name(other)) {
+            Channel probe = *half;
+            if (const Channel* beyond = direct(probe); beyond && beyond->uniqueid != c.uniqueid && beyond->uniqueid != p->uniqueid)
+                return beyond;
+        }
+    }
+    return p;
+}
+
+void CallsState::touch(const Channel& c, model::ChangeSet& changes) const {
+    changes.calls.insert(c.linkedid);
+    // Every extension in the call or the bridge shows this channel in its conversations.
+    for (const auto& [uid, other] : channels_) {
+        if (other.linkedid != c.linkedid && (c.bridge.empty() || other.bridge != c.bridge) && uid != c.uniqueid) continue;
+        const auto [tech, resource] = device_of(other.name);
+        if (is_phone_tech(tech)) changes.extensions.insert(resource);
+    }
+    const auto [tech, resource] = device_of(c.name);
+    if (is_phone_tech(tech)) changes.extensions.insert(resource);
+}
+
+void CallsState::happen(const Channel& c, std::string_view type, model::ChangeSet& changes, const Message* e) const {
+    const auto [tech, resource] = device_of(c.name);
+    if (!is_phone_tech(tech)) return;
+    nlohmann::ordered_json j;
+    j["event_type"] = type;
+    j["call_id"] = c.linkedid;
+    j["channel"] = c.name;
+    j["uniqueid"] = c.uniqueid;
+    // Caller and callee as the phone sees them: who dialed is the caller.
+    const Channel* peer = counterpart(c);
+    const bool outgoing = c.outgoing.value_or(peer ? peer->dialed_by == c.uniqueid : c.dialed_by.empty());
+    const std::string own_number = c.caller_number, own_name = c.caller_name;
+    std::string other_number = peer ? peer->caller_number : c.connected_number;
+    if (other_number.empty() && outgoing && c.dialed != "s") other_number = c.dialed;  // nobody answered: what was dialed
+    const std::string other_name = peer ? peer->caller_name : c.connected_name;
+    j["direction"] = outgoing ? "out" : "in";
+    j["caller_number"] = outgoing ? own_number : other_number;
+    j["caller_name"] = outgoing ? own_name : other_name;
+    j["callee_number"] = outgoing ? other_number : own_number;
+    j["callee_name"] = outgoing ? other_name : own_name;
+    const bool cause = e && e->has("Cause");
+    j["cause"] = cause ? nlohmann::ordered_json(to_int(e->get("Cause"))) : nlohmann::ordered_json(nullptr);
+    j["cause_txt"] = cause ? nlohmann::ordered_json(std::string(e->get("Cause-txt"))) : nlohmann::ordered_json(nullptr);
+    changes.happenings.push_back(model::Happening{"extension", resource, std::move(j)});
+}
+
+Channel* CallsState::update(const Message& e, std::string_view prefix, model::Timestamp now, model::ChangeSet& changes, bool create) {
+    const std::string uid(e.get(key(prefix, "Uniqueid")));
+    if (uid.empty()) return nullptr;
+    Channel* c = find(uid);
+    if (!c) {
+        if (!create || hung_up_.count(uid)) return nullptr;
+        c = &channels_[uid];
+        c->uniqueid = uid;
+        c->created_at = now;
+    }
+    const std::string old_linkedid = c->linkedid;
+    if (const auto* v = e.find(key(prefix, "Channel"))) {
+        if (!c->name.empty() && c->name != *v) by_name_.erase(c->name);
+        c->name = *v;
+        by_name_[c->name] = uid;
+    }
+    if (const auto* v = e.find(key(prefix, "Linkedid"))) c->linkedid = *v;
+    if (c->linkedid.empty()) c->linkedid = uid;
+    if (const auto* v = e.find(key(prefix, "ChannelState"))) c->state = to_int(*v);
+    if (const auto* v = e.find(key(prefix, "ChannelStateDesc"))) c->state_desc = *v;
+    if (const auto* v = e.find(key(prefix, "CallerIDNum"))) c->caller_number = clean_id(*v);
+    if (const auto* v = e.find(key(prefix, "CallerIDName"))) c->caller_name = clean_id(*v);
+    if (const auto* v = e.find(key(prefix, "ConnectedLineNum"))) c->connected_number = clean_id(*v);
+    if (const auto* v = e.find(key(prefix, "ConnectedLineName"))) c->connected_name = clean_id(*v);
+    if (const auto* v = e.find(key(prefix, "Context"))) c->context = *v;
+    if (const auto* v = e.find(key(prefix, "Exten"))) c->exten = *v;
+    if (c->state == 6 && !c->answered_at) c->answered_at = now;
+    if (!old_linkedid.empty() && old_linkedid != c->linkedid) changes.calls.insert(old_linkedid);
+    touch(*c, changes);
+    return c;
+}
+
+void CallsState::remove(const std::string& uniqueid, model::ChangeSet& changes) {
+    auto it = channels_.find(uniqueid);
+    if (it == channels_.end()) return;
+    touch(it->second, changes);
+    by_name_.erase(it->second.name);
+    constexpr std::size_t kRememberHangups = 4096;
+    if (hung_up_.insert(uniqueid).second) hung_up_order_.push_back(uniqueid);
+    if (hung_up_order_.size() > kRememberHangups) {
+        hung_up_.erase(hung_up_order_.front());
+        hung_up_order_.pop_front();
+    }
+    // Channels this one dialed keep their call; they just lose the link.
+    for (auto& [uid, c] : channels_)
+        if (c.dialed_by == uniqueid) c.dialed_by.clear();
+    channels_.erase(it);
+}
+
+void CallsState::apply_event(const Message& e, model::Timestamp now, model::ChangeSet& changes) {
+    const std::string_view name = e.event();
+    if (iequals(name, "Newchannel")) {
+        if (Channel* c = update(e, "", now, changes, true)) {
+            c->dialed = std::string(e.get("Exten"));
+            // A phone's own call starts with the number it dialed; a dialed phone's channel has "s".
+            if (!c->dialed.empty() && c->dialed != "s") {
+                c->outgoing = true;
+                c->dial_announced = true;
+                happen(*c, "dialing", changes);
+            }
+        }
+    } else if (iequals(name, "NewCallerid") || iequals(name, "NewConnectedLine") ||
+        iequals(name, "DialState") || iequals(name, "NewAccountCode")) {
+        update(e, "", now, changes, true);
+    } else if (iequals(name, "Newstate")) {
+        const int before = [&] {
+            const Channel* c = channel(e.get("Uniqueid"));
+            return c ? c->state : -1;
+        }();
+        Channel* c = update(e, "", now, changes, true);
+        if (c && c->state == 5 && before != 5) happen(*c, "ringing", changes);
+    } else if (iequals(name, "DialBegin")) {
+        Channel* src = e.has("Channel") ? update(e, "", now, changes, true) : nullptr;
+        Channel* dst = update(e, "Dest", now, changes, true);
+        if (dst && src) {
+            dst->dialed_by = src->uniqueid;
+            if (!src->outgoing) src->outgoing = true;
+            dst->outgoing = false;
+            if (!src->queue.empty() && dst->queue.empty()) dst->queue = src->queue;
+            touch(*dst, changes);
+            if (!src->dial_announced) {
+                src->dial_announced = true;
+                happen(*src, "dialing", changes);
+            }
+        }
+    } else if (iequals(name, "DialEnd")) {
+        if (e.has("Channel")) update(e, "", now, changes, true);
+        update(e, "Dest", now, changes, true);
+    } else if (iequals(name, "BridgeEnter")) {
+        Channel* c = update(e, "", now, changes, true);
+        if (!c) return;
+        c->bridge = std::string(e.get("BridgeUniqueid"));
+        const auto members = bridge_members(c->bridge);
+        for (const Channel* m : members) touch(*m, changes);
+        if (members.size() >= 2)
+            for (const Channel* m : members)
+                if (!m->answer_announced) {
+                    happen(*m, "answered", changes);
+                    find(m->uniqueid)->answer_announced = true;
+                }
+    } else if (iequals(name, "BridgeLeave")) {
+        if (Channel* c = update(e, "", now, changes, true)) {
+            for (const Channel* m : bridge_members(c->bridge)) touch(*m, changes);
+            c->bridge.clear();
+        }
+    } else if (iequals(name, "BridgeDestroy")) {
+        const std::string bridge(e.get("BridgeUniqueid"));
+        for (auto& [uid, c] : channels_)
+            if (c.bridge == bridge) {
+                c.bridge.clear();
+                touch(c, changes);
+            }
+    } else if (iequals(name, "Hold") || iequals(name, "Unhold")) {
+        if (Channel* c = update(e, "", now, changes, true)) {
+            c->on_hold = iequals(name, "Hold");
+            happen(*c, c->on_hold ? "hold" : "unhold", changes);
+        }
+    } else if (iequals(name, "MixMonitorStart") || iequals(name, "MixMonitorStop") || iequals(name, "MixMonitorMute")) {
+        if (Channel* c = update(e, "", now, changes, true)) {
+            if (iequals(name, "MixMonitorStart")) c->recording = "true";
+            else if (iequals(name, "MixMonitorStop")) c->recording = "false";
+            else c->recording = e.get("State") == "1" ? "mute" : "true";
+            touch(*c, changes);
+        }
+    } else if (iequals(name, "ConfbridgeJoin") || iequals(name, "ConfbridgeLeave")) {
+        if (Channel* c = update(e, "", now, changes, true)) {
+            c->in_conference = iequals(name, "ConfbridgeJoin");
+            touch(*c, changes);
+        }
+    } else if (iequals(name, "QueueCallerJoin") || iequals(name, "AgentCalled") || iequals(name, "AgentConnect")) {
+        const std::string queue(e.get("Queue"));
+        if (Channel* c = update(e, "", now, changes, true)) c->queue = queue;
+        if (e.has("DestUniqueid"))
+            if (Channel* d = update(e, "Dest", now, changes, true)) d->queue = queue;
+    } else if (iequals(name, "Rename")) {
+        // Asterisk 11-style rename: Channel -> Newname.
+        if (auto it = by_name_.find(e.get("Channel")); it != by_name_.end()) {
+            const std::string uid = it->second;
+            by_name_.erase(it);
+            Channel& c = channels_[uid];
+            c.name = std::string(e.get("Newname"));
+            by_name_[c.name] = uid;
+            touch(c, changes);
+        }
+    } else if (iequals(name, "Hangup")) {
+        const std::string uid(e.get("Uniqueid"));
+        if (Channel* c = update(e, "", now, changes, false)) {
+            happen(*c, "hangup", changes, &e);
+            remove(uid, changes);
+        }
+    } else if (e.has("Uniqueid") && e.has("Linkedid") && e.has("Channel") && !iequals(name, "VarSet") &&
+               !iequals(name, "Newexten") && !iequals(name, "CoreShowChannel") && !iequals(name, "Status")) {
+        // Any other event about a known channel refreshes it (LocalBridge, transfers, park...).
+        if (find(e.get("Uniqueid"))) update(e, "", now, changes, false);
+    }
+}
 
 }  // namespace calls

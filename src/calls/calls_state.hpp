@@ -1,8 +1,15 @@
 #pragma once
-// Calls and conversations: channels, bridges, who talks to whom (CoreShowChannels + channel/bridge events).
-// Pure model part: fed with its snapshot answers and with every live event.
+// Calls and conversations: channels, bridges, who dialed whom, hold and recording, from
+// CoreShowChannels at resync and from channel/bridge events afterwards (never a re-query per
+// event). A call is the set of channels sharing a Linkedid; it ends with its last channel.
+// Pure model part: raw facts here, views (calls, astproxy conversations) computed on demand.
+#include <deque>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "ami/message.hpp"
 #include "model/change_set.hpp"
@@ -11,14 +18,65 @@
 
 namespace calls {
 
+struct Channel {
+    std::string name;      // SIP/2001-00000012
+    std::string uniqueid;
+    std::string linkedid;
+    int state = 0;         // ChannelState: 0 Down, 4 Ring, 5 Ringing, 6 Up ...
+    std::string state_desc;
+    std::string caller_number, caller_name;
+    std::string connected_number, connected_name;
+    std::string context, exten;
+    std::string dialed;             // the Exten of its Newchannel: the number a phone dialed
+    std::string bridge;             // BridgeUniqueid while bridged
+    std::string dialed_by;          // uniqueid of the channel that dialed this one (DialBegin)
+    std::string queue;              // the queue this channel waits in or was called from
+    bool on_hold = false;
+    std::string recording = "false";  // "false", "true", "mute" (astproxy's values)
+    bool in_conference = false;
+    bool answer_announced = false;
+    bool dial_announced = false;
+    std::optional<bool> outgoing;   // set when it dialed (true) or was dialed (false)  // the "answered" happening was sent
+    model::Timestamp created_at{};
+    std::optional<model::Timestamp> answered_at;
+    bool operator==(const Channel&) const = default;
+};
+
+// "SIP/2001-0000002a" -> {"SIP", "2001"}; "Local/2002@from-queue-00000001;1" -> {"Local", "2002@from-queue"}.
+std::pair<std::string, std::string> device_of(std::string_view channel);
+
 class CallsState {
 public:
-    // Queues the actions that read this capability's state into this (fresh) instance.
     void request_snapshot(model::SnapshotRequester& r);
-    // A live event (every event reaches every capability); records what changed in `changes`.
     void apply_event(const ami::Message& event, model::Timestamp now, model::ChangeSet& changes);
 
+    const std::map<std::string, Channel>& channels() const noexcept { return channels_; }  // by uniqueid
+    const Channel* channel(std::string_view uniqueid) const;
+    const Channel* channel_by_name(std::string_view name) const;
+    // Uniqueids of the channels of one call, in creation order.
+    std::vector<const Channel*> call(std::string_view linkedid) const;
+    // Uniqueids of the channels in one bridge.
+    std::vector<const Channel*> bridge_members(std::string_view bridge) const;
+    // The channel this one talks to: its bridge peer, else who dialed it, else whom it dialed;
+    // a Local channel pair is looked through (one hop).
+    const Channel* counterpart(const Channel& c) const;
+    std::vector<std::string> linkedids() const;
+
 private:
+    Channel* find(std::string_view uniqueid);
+    // Creates or refreshes a channel from the channel snapshot headers of an event
+    // ("" prefix: Channel, Uniqueid...; "Dest": DestChannel, DestUniqueid...).
+    Channel* update(const ami::Message& e, std::string_view prefix, model::Timestamp now, model::ChangeSet& changes, bool create);
+    void touch(const Channel& c, model::ChangeSet& changes) const;
+    void remove(const std::string& uniqueid, model::ChangeSet& changes);
+    void happen(const Channel& c, std::string_view type, model::ChangeSet& changes, const ami::Message* e = nullptr) const;
+
+    std::map<std::string, Channel> channels_;               // by uniqueid
+    std::map<std::string, std::string, std::less<>> by_name_;  // channel name -> uniqueid
+    // Channels that hung up recently: a late event about one (Asterisk 13 sends ConfbridgeLeave
+    // after the Hangup) must not bring it back. Bounded: the oldest are forgotten.
+    std::set<std::string> hung_up_;
+    std::deque<std::string> hung_up_order_;
 };
 
 }  // namespace calls

@@ -4,6 +4,7 @@
 
 #include "modules/bridge_module.hpp"
 #include "modules/events_module.hpp"
+#include "modules/inventory_module.hpp"
 #include "extensions/extensions_module.hpp"
 #include "calls/calls_module.hpp"
 #include "queues/queues_module.hpp"
@@ -35,7 +36,7 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
                    [this](const std::string& reason) {
                        if (on_close_ami) on_close_ami(reason);
                    }}),
-      context_{state_, store_, port, topics_, status_, options_.qos} {
+      context_{state_, store_, port, topics_, status_, options_.qos, options_.wall_clock} {
     status_.version = options_.version;
     status_.started_at = options_.started_at;
     status_.ami_host = options_.ami_host;
@@ -49,6 +50,8 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
     modules_.push_back(std::make_unique<conferences::ConferencesModule>());
     modules_.push_back(std::make_unique<trunks::TrunksModule>());
     modules_.push_back(std::make_unique<voicemail::VoicemailModule>());
+    // Last: it lists what the others published.
+    modules_.push_back(std::make_unique<modules::InventoryModule>());
 }
 
 BridgeCore::~BridgeCore() {

@@ -15,19 +15,27 @@ bool unknown_action(const ActionResult& r) {
 
 void SnapshotSync::request(const Action& action, Handler handler, bool optional) {
     if (failed_) return;
+    const std::string key = action.serialize("");
+    if (auto it = in_flight_.find(key); it != in_flight_.end()) {
+        it->second.push_back(std::move(handler));
+        return;
+    }
+    in_flight_[key].push_back(std::move(handler));
     ++outstanding_;
     ++sent_;
     const std::string name = action.name;
     auto sent = session_.send(
         action,
-        [this, self = shared_from_this(), name, optional, handler = std::move(handler)](ActionResult&& r) {
+        [this, self = shared_from_this(), name, key, optional](ActionResult&& r) {
             if (failed_) return;
+            auto handlers = std::move(in_flight_[key]);
+            in_flight_.erase(key);
             if (r.status == ActionResult::Status::Timeout || r.status == ActionResult::Status::Disconnected) {
                 fail(name + ": " + r.message());
                 return;
             }
             if (r.ok() || unknown_action(r)) {
-                handler(r);
+                for (auto& handler : handlers) handler(r);
             } else if (optional) {
                 spdlog::debug("snapshot: {} answered '{}'; skipped", name, r.message());
             } else {

@@ -3,6 +3,8 @@
 // Asterisk really answers (see tests/fixtures/ami/*/01-snapshot-actions.txt), whatever its
 // version; all are pipelined on the one session and the result is reported once.
 #include <functional>
+#include <map>
+#include <vector>
 #include <memory>
 #include <set>
 #include <string>
@@ -46,6 +48,9 @@ private:
     void fail(const std::string& error);
 
     ami::Session& session_;
+    // Capabilities ask for some of the same lists (SIPpeers, CoreShowChannels...): an action
+    // already on its way is not sent again, its answer goes to every handler that asked.
+    std::map<std::string, std::vector<Handler>> in_flight_;
     model::PbxState target_;
     std::function<model::Timestamp()> wall_now_;
     Done done_;

@@ -3,9 +3,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "calls/calls_view.hpp"
+
 namespace extensions {
 
-std::string ExtensionsModule::render(const ExtensionView& v) {
+std::string ExtensionsModule::render(const ExtensionView& v, const nlohmann::ordered_json& conversations) {
     nlohmann::ordered_json j;
     j["exten"] = v.exten;
     j["name"] = v.name;
@@ -21,10 +23,15 @@ std::string ExtensionsModule::render(const ExtensionView& v) {
     j["cfVm"] = v.cf_vm;
     j["cfbVm"] = v.cfb_vm;
     j["cfuVm"] = v.cfu_vm;
-    j["conversations"] = nlohmann::ordered_json::object();
+    j["conversations"] = conversations;
     j["tech"] = std::string(tech_name(v.tech));
     // The PBX may send any bytes in a name; never let invalid UTF-8 break the payload.
     return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+nlohmann::ordered_json ExtensionsModule::conversations(const ExtensionView& v) const {
+    const auto& state = context_->state;
+    return calls::conversations_of(state.calls(), tech_name(v.tech), v.exten, state.extensions().trunks(), context_->wall_clock());
 }
 
 void ExtensionsModule::start(modules::Context& context) {
@@ -41,7 +48,7 @@ void ExtensionsModule::publish(const std::string& exten) {
     auto& store = context_->store;
     const auto& topics = context_->topics;
     if (auto view = context_->state.extensions().view(exten)) {
-        store.set(topics.extension(exten), render(*view));
+        store.set(topics.extension(exten), render(*view, conversations(*view)));
         store.set(topics.extension_status(exten), std::string(status_name(view->status)));
     } else {
         store.clear(topics.extension(exten));
@@ -61,7 +68,7 @@ void ExtensionsModule::on_resync() {
     for (const auto& [exten, ext] : context_->state.extensions().extensions()) {
         if (!mqtt::is_topic_level(exten)) continue;
         const auto view = context_->state.extensions().view(ext);
-        wanted[topics.extension(exten)] = render(view);
+        wanted[topics.extension(exten)] = render(view, conversations(view));
         wanted[topics.extension_status(exten)] = std::string(status_name(view.status));
     }
     context_->store.replace_subtree(topics.extension("").c_str(), wanted);

@@ -3,6 +3,8 @@
 #include <set>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "modules/module.hpp"
 
 namespace extensions {
@@ -14,10 +16,11 @@ public:
     void on_changes(const model::ChangeSet& changes) override;
     void on_resync() override;
 
-    static std::string render(const ExtensionView& view);
+    static std::string render(const ExtensionView& view, const nlohmann::ordered_json& conversations);
 
 private:
     void publish(const std::string& exten);
+    nlohmann::ordered_json conversations(const ExtensionView& view) const;
     std::set<std::string> skipped_;  // ids that cannot be a topic level (logged once)
 };
 

@@ -2,6 +2,7 @@
 // One PBX capability = one module (zigbee2mqtt's lib/extension/*): the constructor does
 // nothing, start() registers and publishes, stop() unregisters. Modules turn model changes
 // into retained topics; they never talk to sockets.
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,7 @@ struct Context {
     const mqtt::Topics& topics;
     const BridgeStatus& bridge;
     int qos = 1;
+    std::function<model::Timestamp()> wall_clock = [] { return std::chrono::system_clock::now(); };
 };
 
 class Module {

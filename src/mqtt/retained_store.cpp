@@ -16,10 +16,28 @@ void RetainedStore::send(const std::string& topic, const std::string& payload) {
     }
 }
 
+void RetainedStore::track(const std::string& topic, bool present) {
+    // <base>/<collection>/<id> exactly: three levels.
+    const std::size_t a = topic.find('/');
+    if (a == std::string::npos) return;
+    const std::size_t b = topic.find('/', a + 1);
+    if (b == std::string::npos || topic.find('/', b + 1) != std::string::npos) return;
+    auto& ids = entities_[topic.substr(a + 1, b - a - 1)];
+    const std::string id = topic.substr(b + 1);
+    if (present ? ids.insert(id).second : ids.erase(id) > 0) entities_changed_ = true;
+}
+
+const std::set<std::string>& RetainedStore::entity_ids(const std::string& collection) const {
+    static const std::set<std::string> none;
+    auto it = entities_.find(collection);
+    return it == entities_.end() ? none : it->second;
+}
+
 bool RetainedStore::set(const std::string& topic, std::string payload) {
     auto it = asserted_.find(topic);
     if (it != asserted_.end() && it->second == payload) return false;
     if (payload.empty()) return clear(topic);  // an empty retained payload means "cleared"
+    if (it == asserted_.end()) track(topic, true);
     const std::string& stored = (asserted_[topic] = std::move(payload));
     send(topic, stored);
     return true;
@@ -29,6 +47,7 @@ bool RetainedStore::clear(const std::string& topic) {
     auto it = asserted_.find(topic);
     if (it == asserted_.end()) return false;
     asserted_.erase(it);
+    track(topic, false);
     send(topic, std::string());
     return true;
 }

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "mqtt/port.hpp"
 
@@ -27,6 +28,10 @@ public:
     void republish_all();
 
     const std::map<std::string, std::string>& asserted() const noexcept { return asserted_; }
+    // Ids of the entities of one collection: the third level of the topics <base>/<collection>/<id>.
+    const std::set<std::string>& entity_ids(const std::string& collection) const;
+    // True once after entity ids appeared or disappeared (for the inventory).
+    bool take_entities_changed() noexcept { return std::exchange(entities_changed_, false); }
     std::size_t publish_count() const noexcept { return publishes_; }
     std::size_t owed_clears() const noexcept { return clears_owed_.size(); }
 
@@ -38,6 +43,9 @@ private:
     std::map<std::string, std::string> asserted_;
     // Topics cleared while the broker was unreachable: their empty payload is still owed.
     std::set<std::string> clears_owed_;
+    std::map<std::string, std::set<std::string>> entities_;  // collection -> ids
+    bool entities_changed_ = false;
+    void track(const std::string& topic, bool present);
     std::size_t publishes_ = 0;
 };
 

@@ -22,6 +22,8 @@ struct Case {
     std::string transcript;  // file name
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.flavor << "/" << c.transcript; }
+
 std::set<std::string> trunks_of(const std::string& flavor) {
     if (flavor == "asterisk20-chansip") return {"trunk1"};
     if (flavor == "asterisk22-pjsip") return {"trunk1", "trunk2", "selftrunk"};

@@ -105,7 +105,8 @@ TEST(SimResponses, Asterisk20SnapshotAnswersMatchTheRecording) {
     expect_compared(result, {"Login", "Ping", "SIPpeers", "SIPshowpeer", "ExtensionStateList", "ExtensionState",
                              "DeviceStateList", "QueueStatus", "QueueSummary", "DBPut", "DBGet", "DBGetTree", "DBDel",
                              "Getvar", "Command", "ListCommands", "NoSuchAction", "(no action)", "Logoff",
-                             "CoreShowChannels"});
+                             "CoreShowChannels", "Status", "BridgeList", "Parkinglots", "ParkedCalls",
+                             "ConfbridgeListRooms", "ConfbridgeList", "SIPshowregistry"});
 }
 
 TEST(SimResponses, Asterisk22SnapshotAnswersMatchTheRecording) {
@@ -113,7 +114,10 @@ TEST(SimResponses, Asterisk22SnapshotAnswersMatchTheRecording) {
     EXPECT_EQ(result.mismatches, 0);
     expect_compared(result, {"Login", "PJSIPShowEndpoints", "PJSIPShowEndpoint", "PJSIPShowContacts",
                              "ExtensionStateList", "ExtensionState", "DeviceStateList", "QueueStatus", "QueueSummary",
-                             "DBGet", "DBGetTree", "Getvar", "Command", "NoSuchAction", "Logoff"});
+                             "DBGet", "DBGetTree", "Getvar", "Command", "NoSuchAction", "Logoff", "CoreShowChannels",
+                             "Status", "BridgeList", "Parkinglots", "ParkedCalls", "ConfbridgeListRooms",
+                             "ConfbridgeList", "PJSIPShowRegistrationsOutbound", "MailboxCount", "MailboxStatus",
+                             "VoicemailUsersList"});
 }
 
 TEST(SimResponses, Asterisk13SnapshotAnswersMatchTheRecording) {
@@ -121,7 +125,9 @@ TEST(SimResponses, Asterisk13SnapshotAnswersMatchTheRecording) {
     EXPECT_EQ(result.mismatches, 0);
     expect_compared(result, {"Login", "SIPpeers", "SIPshowpeer", "ExtensionStateList", "ExtensionState",
                              "DeviceStateList", "QueueStatus", "DBPut", "DBGet", "DBGetTree", "DBDel", "Getvar",
-                             "Command", "ListCommands", "NoSuchAction", "(no action)", "Logoff"});
+                             "Command", "ListCommands", "NoSuchAction", "(no action)", "Logoff", "CoreShowChannels",
+                             "Status", "BridgeList", "Parkinglots", "ParkedCalls", "ConfbridgeListRooms",
+                             "ConfbridgeList", "SIPshowregistry", "MailboxCount"});
 }
 
 // The snapshot answers named in the brief, one by one, from the built-in default state.

@@ -315,9 +315,9 @@ TEST(SimSimulator, CallStateShowsInDevicesHintsAndChannels) {
     EXPECT_EQ(s.device_state("SIP/2002"), DeviceState::Ringing);
     EXPECT_EQ(s.hint_status(*s.find_hint("2002", "ext-local")), 8);
     ASSERT_EQ(s.channels.size(), 2u);
-    EXPECT_EQ(s.channels[0].name, "SIP/2001-00000000");
-    EXPECT_EQ(s.channels[0].uniqueid, "1795801243.0");
-    EXPECT_EQ(s.channels[1].linkedid, "1795801243.0");
+    EXPECT_EQ(s.channels.front().name, "SIP/2001-00000000");
+    EXPECT_EQ(s.channels.front().uniqueid, "1795801243.0");
+    EXPECT_EQ(std::next(s.channels.begin())->linkedid, "1795801243.0");
     ASSERT_TRUE(sim.answer_call(id).ok());
     EXPECT_EQ(s.hint_status(*s.find_hint("2002", "ext-local")), 1);
     ASSERT_TRUE(sim.hangup_call(id, HangupSide::Caller).ok());
@@ -396,9 +396,9 @@ void expect_mid_call_answers_match(amisim::Flavor flavor, const std::string& nam
         };
         swap_all(recorded_ids[0] + "\r\n", "CALLER-ID\r\n");
         swap_all(recorded_ids[1] + "\r\n", "CALLEE-ID\r\n");
-        swap_all("CALLER-ID", s.channels[0].uniqueid);
-        swap_all("CALLEE-ID", s.channels[1].uniqueid);
-        if (!recorded_bridge.empty()) swap_all(recorded_bridge, s.calls[0].bridge_id);
+        swap_all("CALLER-ID", s.channels.front().uniqueid);
+        swap_all("CALLEE-ID", std::next(s.channels.begin())->uniqueid);
+        if (!recorded_bridge.empty()) swap_all(recorded_bridge, s.calls.front().bridge_id);
         // Asterisk lists channels in its container's order (callee first on 13 and 22).
         EXPECT_EQ(list_items_sorted(handler.handle(request, start + 5.5).bytes), list_items_sorted(expected))
             << name << " " << action;

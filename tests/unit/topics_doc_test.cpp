@@ -79,13 +79,16 @@ std::map<std::string, nlohmann::json> documented_examples(const std::string& doc
     return out;
 }
 
+// Objects whose keys are ids (channels, slots, conversation ids), not field names.
+const std::set<std::string> kMapsKeyedById = {"conversations", "slots", "users"};
+
 // The field paths of a JSON object (nested objects' fields as a.b; maps keyed by ids are not descended).
 std::set<std::string> fields(const nlohmann::json& j, const std::string& prefix = "") {
     std::set<std::string> out;
     if (!j.is_object()) return out;
     for (auto& [key, value] : j.items()) {
         out.insert(prefix + key);
-        if (value.is_object() && !value.empty() && key != "conversations")
+        if (value.is_object() && !value.empty() && !kMapsKeyedById.count(key))
             for (const auto& f : fields(value, prefix + key + ".")) out.insert(f);
     }
     return out;

@@ -131,11 +131,23 @@ ActionReply ActionHandler::handle(const ami::Message& action, double now) {
     if (name == "extensionstate")
         return {extension_state(state, action.get("Exten"), action.get("Context"), id), {}};
     if (name == "devicestatelist") return {device_state_list(state, id), {}};
-    if (name == "queuestatus") return {queue_status(state, action.get("Queue"), id), {}};
-    if (name == "queuesummary") return {queue_summary(state, action.get("Queue"), id), {}};
+    if (name == "queuestatus") return {queue_status(state, action.get("Queue"), id, now), {}};
+    if (name == "queuesummary") return {queue_summary(state, action.get("Queue"), id, now), {}};
     if (name == "coreshowchannels") return {core_show_channels(state, id, now), {}};
     if (name == "status") return {channel_status(sim_.flavor(), state, action.get("Channel"), id, now), {}};
     if (name == "bridgelist") return {bridge_list(state, id), {}};
+    if (name == "bridgeinfo") return {bridge_info(state, action.get("BridgeUniqueid"), id), {}};
+    if (name == "parkedcalls") return {parked_calls(state, id, now), {}};
+    if (name == "parkinglots") return {parking_lots(state, id), {}};
+    if (name == "confbridgelistrooms") return {confbridge_list_rooms(state, id), {}};
+    if (name == "confbridgelist")
+        return {confbridge_list(sim_.flavor(), state, action.get("Conference"), id, now), {}};
+    if (name == "sipshowregistry") return {sip_show_registry(state, id), {}};
+    if (name == "pjsipshowregistrationsoutbound") return {pjsip_show_registrations_outbound(state, id), {}};
+    if (name == "mailboxcount") return {mailbox_count(state, action.get("Mailbox"), id), {}};
+    if (name == "mailboxstatus") return {mailbox_status(state, action.get("Mailbox"), id), {}};
+    if (name == "voicemailuserslist") return {voicemail_users_list(state, id), {}};
+    if (auto reply = entity_action(name, action, id, now)) return std::move(*reply);
     if (name == "command") return command(action, id);
     if (name == "setvar") return setvar(action, id);
     if (name == "getvar") return {getvar(action, id), {}};
@@ -153,13 +165,96 @@ ActionReply ActionHandler::handle(const ami::Message& action, double now) {
         const std::string_view channel = action.get("Channel");
         if (channel.empty()) return {error(id, "No channel specified"), {}};
         const int cause = action.has("Cause") ? std::atoi(std::string(action.get("Cause")).c_str()) : 16;
-        Outcome outcome = sim_.hangup_channel(channel, cause > 0 ? cause : 16);
+        Outcome outcome = sim_.hangup_channel(channel, cause > 0 ? cause : 16, now);
         if (!outcome.ok()) return {error(id, "No such channel"), {}};
         return {success(id, "Channel Hungup"), std::move(outcome.events)};
     }
     if (auto recorded = canned_.find(action, id)) return {*recorded, {}};
     if (auto recorded = canned_.find(action, id, true)) return {*recorded, {}};
     return {error(id, "ami-sim does not simulate " + std::string(action.get("Action"))), {}};
+}
+
+namespace {
+
+// Asterisk's ast_true().
+bool is_true(std::string_view value) {
+    return ami::iequals(value, "yes") || ami::iequals(value, "true") || ami::iequals(value, "y") ||
+           ami::iequals(value, "t") || value == "1" || ami::iequals(value, "on");
+}
+
+ActionReply from_outcome(Outcome outcome, std::string_view id, std::string_view success_message) {
+    if (!outcome.ok()) return {error(id, outcome.error), {}};
+    return {success(id, success_message), std::move(outcome.events)};
+}
+
+}  // namespace
+
+std::optional<ActionReply> ActionHandler::entity_action(const std::string& name, const ami::Message& action,
+                                                        std::string_view id, double now) {
+    if (name == "queueadd") {
+        QueueAddRequest request;
+        request.queue = std::string(action.get("Queue"));
+        request.interface = std::string(action.get("Interface"));
+        request.member_name = std::string(action.get("MemberName"));
+        request.state_interface = std::string(action.get("StateInterface"));
+        request.penalty = std::atoi(std::string(action.get("Penalty")).c_str());
+        request.paused = is_true(action.get("Paused"));
+        request.reason = std::string(action.get("Reason"));
+        return from_outcome(sim_.queue_add(request, now), id, "Added interface to queue");
+    }
+    if (name == "queueremove")
+        return from_outcome(sim_.queue_remove(action.get("Queue"), action.get("Interface")), id,
+                            "Removed interface from queue");
+    if (name == "queuepause") {
+        if (!action.has("Paused")) return ActionReply{error(id, "Need 'Interface' and 'Paused' parameters."), {}};
+        const bool paused = is_true(action.get("Paused"));
+        return from_outcome(sim_.queue_pause(action.get("Queue"), action.get("Interface"), paused, action.get("Reason"), now),
+                            id, paused ? "Interface paused successfully" : "Interface unpaused successfully");
+    }
+    if (name == "queuepenalty") {
+        const std::string penalty(action.get("Penalty"));
+        const bool numeric = !penalty.empty() && penalty.find_first_not_of("0123456789") == std::string::npos;
+        return from_outcome(sim_.queue_penalty(action.get("Queue"), action.get("Interface"),
+                                               numeric ? std::atoi(penalty.c_str()) : -1),
+                            id, "Interface penalty set successfully");
+    }
+    if (name == "park") {
+        ParkRequest request;
+        request.channel = std::string(action.get("Channel"));
+        request.timeout_channel = std::string(action.get("TimeoutChannel"));
+        request.timeout_ms = std::atoi(std::string(action.get("Timeout")).c_str());
+        request.lot = std::string(action.get("Parkinglot"));
+        Outcome outcome = sim_.park(request, now);
+        if (!outcome.ok()) return ActionReply{error(id, outcome.error), {}};
+        // res_parking ends this message with a bare LF before the CRLF (all three recordings).
+        return ActionReply{response_message("Success", id, {{"Message", "Park successful\n"}}).serialize(),
+                           std::move(outcome.events)};
+    }
+    if (name == "confbridgemute" || name == "confbridgeunmute" || name == "confbridgekick") {
+        const std::string_view conference = action.get("Conference");
+        const std::string_view channel = action.get("Channel");
+        if (conference.empty()) return ActionReply{error(id, "No Conference name provided."), {}};
+        if (channel.empty()) return ActionReply{error(id, "No channel name provided."), {}};
+        if (name == "confbridgekick") return from_outcome(sim_.conf_leave(conference, channel, true), id, "User kicked");
+        const bool mute = name == "confbridgemute";
+        return from_outcome(sim_.conf_mute(conference, channel, mute), id, mute ? "User muted" : "User unmuted");
+    }
+    if (name == "confbridgelock" || name == "confbridgeunlock") {
+        const std::string_view conference = action.get("Conference");
+        if (conference.empty()) return ActionReply{error(id, "No Conference name provided."), {}};
+        const bool lock = name == "confbridgelock";
+        return from_outcome(sim_.conf_lock(conference, lock), id, lock ? "Conference locked" : "Conference unlocked");
+    }
+    if (name == "pjsipregister" || name == "pjsipunregister") {
+        const std::string_view registration = action.get("Registration");
+        if (registration.empty()) return ActionReply{error(id, "Registration parameter missing."), {}};
+        const bool reg = name == "pjsipregister";
+        Outcome outcome = reg ? sim_.pjsip_register(registration, now) : sim_.pjsip_unregister(registration);
+        if (!outcome.ok())  // the text ends in a bare LF, as recorded
+            return ActionReply{response_message("Error", id, {{"Message", outcome.error}}).serialize(), {}};
+        return from_outcome(std::move(outcome), id, reg ? "Reregistration sent" : "Unregistration sent");
+    }
+    return std::nullopt;
 }
 
 ActionReply ActionHandler::command(const ami::Message& action, std::string_view id) {

@@ -3,6 +3,7 @@
 // flavor knows at all (its ListCommands). Login, Challenge, Logoff and permissions are the
 // session's business (session.hpp).
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,9 @@ public:
     ActionReply handle(const ami::Message& action, double now);
 
 private:
+    // Queue, parking, ConfBridge and registration actions that change the state.
+    std::optional<ActionReply> entity_action(const std::string& name, const ami::Message& action, std::string_view id,
+                                             double now);
     ActionReply command(const ami::Message& action, std::string_view id);
     ActionReply setvar(const ami::Message& action, std::string_view id);
     std::string getvar(const ami::Message& action, std::string_view id);

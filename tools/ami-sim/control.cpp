@@ -1,6 +1,7 @@
 #include "ami-sim/control.hpp"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "ami-sim/percent.hpp"
@@ -68,6 +69,96 @@ bool parse_port(std::string_view text, int& port) {
     return true;
 }
 
+bool parse_count(std::string_view text, int& count) {
+    if (text.empty() || text.size() > 7 || text.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    count = std::atoi(std::string(text).c_str());
+    return true;
+}
+
+std::optional<bool> on_off(std::string_view text) {
+    const std::string value = lower(text);
+    if (value == "on") return true;
+    if (value == "off") return false;
+    return std::nullopt;
+}
+
+// "caller", or "callee"/"agent" (the answering side).
+std::optional<HangupSide> side_of(std::string_view text) {
+    const std::string value = lower(text);
+    if (value == "caller") return HangupSide::Caller;
+    if (value == "callee" || value == "agent") return HangupSide::Callee;
+    return std::nullopt;
+}
+
+// Queues, parking, conferences, trunks and voicemail.
+std::optional<ControlResult> entity_command(ControlContext& context, const std::string& command,
+                                            const std::vector<std::string_view>& words, std::string_view line) {
+    Simulator& sim = context.sim;
+    const double now = context.now;
+    const std::size_t args = words.size() - 1;
+    if (command == "queue-join" && args == 2) return from_outcome(sim.queue_join(words[1], words[2], now));
+    if (command == "queue-answer" && args == 2) return from_outcome(sim.queue_answer(words[1], words[2], now));
+    if (command == "queue-hangup" && (args == 1 || args == 2)) {
+        auto side = args == 2 ? side_of(words[2]) : std::optional<HangupSide>(HangupSide::Caller);
+        if (!side) return err("usage: queue-hangup <queue> [caller|agent]");
+        return from_outcome(sim.queue_hangup(words[1], *side, now));
+    }
+    if (command == "queue-abandon" && args == 1) return from_outcome(sim.queue_abandon(words[1], now));
+    if (command == "queue-add" && args >= 2) {
+        QueueAddRequest request;
+        request.queue = std::string(words[1]);
+        request.interface = std::string(words[2]);
+        if (args >= 3) request.member_name = std::string(rest_after(line, 3));
+        return from_outcome(sim.queue_add(request, now));
+    }
+    if (command == "queue-remove" && args == 2) return from_outcome(sim.queue_remove(words[1], words[2]));
+    if (command == "queue-pause" && args >= 3) {
+        const auto paused = on_off(words[3]);
+        if (!paused) return err("usage: queue-pause <queue> <interface> on|off [reason]");
+        const std::string_view reason = args >= 4 ? rest_after(line, 4) : std::string_view();
+        return from_outcome(sim.queue_pause(words[1], words[2], *paused, reason, now));
+    }
+    if (command == "queue-penalty" && args == 3) {
+        int penalty = 0;
+        if (!parse_count(words[3], penalty)) return err("usage: queue-penalty <queue> <interface> <penalty>");
+        return from_outcome(sim.queue_penalty(words[1], words[2], penalty));
+    }
+    if (command == "park" && (args == 1 || args == 2)) {
+        auto who = args == 2 ? side_of(words[2]) : std::optional<HangupSide>(HangupSide::Callee);
+        if (!who) return err("usage: park <callid> [callee|caller]");
+        return from_outcome(sim.park_call(words[1], *who, now));
+    }
+    if ((command == "unpark" && args == 2) || ((command == "park-giveup" || command == "park-timeout") && args == 1)) {
+        int space = 0;
+        if (!parse_count(words[1], space)) return err("bad parking space " + std::string(words[1]));
+        if (command == "unpark") return from_outcome(sim.unpark(space, words[2], now));
+        if (command == "park-giveup") return from_outcome(sim.park_giveup(space, now));
+        return from_outcome(sim.park_timeout(space, now));
+    }
+    if (command == "conf-join" && args == 2) return from_outcome(sim.conf_join(words[1], words[2], now));
+    if ((command == "conf-leave" || command == "conf-kick") && args == 2)
+        return from_outcome(sim.conf_leave(words[1], words[2], command == "conf-kick"));
+    if ((command == "conf-mute" || command == "conf-talk") && args == 3) {
+        const auto on = on_off(words[3]);
+        if (!on) return err("usage: " + command + " <room> <ext> on|off");
+        return from_outcome(command == "conf-mute" ? sim.conf_mute(words[1], words[2], *on)
+                                                   : sim.conf_talk(words[1], words[2], *on));
+    }
+    if (command == "conf-lock" && args == 2) {
+        const auto on = on_off(words[2]);
+        if (!on) return err("usage: conf-lock <room> on|off");
+        return from_outcome(sim.conf_lock(words[1], *on));
+    }
+    if (command == "trunk-register" && args == 2) return from_outcome(sim.set_registration(words[1], words[2], now));
+    if (command == "voicemail" && args == 3) {
+        int new_messages = 0, old_messages = 0;
+        if (!parse_count(words[2], new_messages) || !parse_count(words[3], old_messages))
+            return err("usage: voicemail <mailbox> <new> <old>");
+        return from_outcome(sim.set_mailbox(words[1], new_messages, old_messages));
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 void ActionLog::note(std::string_view action, std::string_view wire) {
@@ -103,7 +194,11 @@ ControlResult run_control_command(ControlContext& context, std::string_view line
         return from_outcome(sim.set_dnd(words[1], state == "on"));
     }
     if (command == "call" && args == 2) return from_outcome(sim.start_call(words[1], words[2], context.now));
-    if (command == "answer" && args == 1) return from_outcome(sim.answer_call(words[1]));
+    if (command == "call" && args == 4 && lower(words[3]) == "via")
+        return from_outcome(sim.start_trunk_call(words[1], words[2], words[4], context.now));
+    if (command == "incoming" && args == 3)
+        return from_outcome(sim.incoming_call(words[1], words[2], words[3], context.now));
+    if (command == "answer" && args == 1) return from_outcome(sim.answer_call(words[1], context.now));
     if (command == "hangup" && (args == 1 || args == 2)) {
         HangupSide side = HangupSide::Callee;
         if (args == 2) {
@@ -111,8 +206,15 @@ ControlResult run_control_command(ControlContext& context, std::string_view line
             if (who == "caller") side = HangupSide::Caller;
             else if (who != "callee") return err("usage: hangup <callid> [caller|callee]");
         }
-        return from_outcome(sim.hangup_call(words[1], side));
+        return from_outcome(sim.hangup_call(words[1], side, 16, context.now));
     }
+    if (command == "calls" && args == 1) {
+        int count = 0;
+        if (!parse_count(words[1], count)) return err("usage: calls <count>");
+        return from_outcome(sim.start_answered_calls(count, context.now));
+    }
+    if (command == "hangup-all" && args == 0) return from_outcome(sim.hangup_everything(context.now));
+    if (auto result = entity_command(context, command, words, line)) return std::move(*result);
     if ((command == "hold" || command == "unhold") && args == 1)
         return from_outcome(sim.hold_call(words[1], command == "hold"));
     if (command == "event" && args >= 1) {
@@ -202,8 +304,41 @@ std::string state_json(const Simulator& sim) {
     for (const auto& [id, c] : s.contacts)
         contacts.push_back({{"id", id}, {"aor", c.aor}, {"uri", c.uri}, {"status", c.status}});
     nlohmann::json calls = nlohmann::json::array();
-    for (const auto& c : s.calls)
-        calls.push_back({{"id", c.id}, {"caller", c.caller}, {"callee", c.callee}, {"answered", c.answered}});
+    for (const auto& c : s.calls) {
+        nlohmann::json call{{"id", c.id}, {"caller", c.caller}, {"callee", c.callee}, {"answered", c.answered},
+                            {"bridge", c.bridge_id}};
+        if (c.kind == CallKind::Queue) call["queue"] = c.queue;
+        if (c.kind == CallKind::Unpark) call["unparked"] = true;
+        calls.push_back(std::move(call));
+    }
+    nlohmann::json queues = nlohmann::json::array();
+    for (const auto& q : s.queues) {
+        nlohmann::json members = nlohmann::json::array();
+        for (const auto& m : s.queue_members)
+            if (m.queue == q.name)
+                members.push_back({{"interface", m.interface()}, {"name", m.name()}, {"paused", m.paused()},
+                                   {"penalty", m.get("Penalty")}, {"calls_taken", m.get("CallsTaken")},
+                                   {"in_call", m.get("InCall") == "1"},
+                                   {"status", queue_member_status(s.device_state(m.state_interface))}});
+        nlohmann::json callers = nlohmann::json::array();
+        for (const auto& c : q.callers) callers.push_back(c.call_id);
+        queues.push_back({{"name", q.name}, {"members", members}, {"callers", callers}, {"completed", q.completed},
+                          {"abandoned", q.abandoned}});
+    }
+    nlohmann::json parked = nlohmann::json::array();
+    for (const auto& p : s.parked_calls)
+        parked.push_back({{"space", p.space}, {"lot", p.lot}, {"channel", p.channel}, {"parker", p.parker_dial_string}});
+    nlohmann::json conferences = nlohmann::json::array();
+    for (const auto& c : s.conferences) {
+        nlohmann::json users = nlohmann::json::array();
+        for (const auto& u : c.users) users.push_back({{"channel", u.channel}, {"muted", u.muted}, {"talking", u.talking}});
+        conferences.push_back({{"name", c.name}, {"locked", c.locked}, {"users", users}});
+    }
+    nlohmann::json registrations = nlohmann::json::array();
+    for (const auto& r : s.registrations) registrations.push_back({{"name", r.name}, {"status", r.status}});
+    nlohmann::json mailboxes = nlohmann::json::array();
+    for (const auto& m : s.mailboxes)
+        mailboxes.push_back({{"mailbox", m.id}, {"new", m.new_messages}, {"old", m.old_messages}});
     nlohmann::json channels = nlohmann::json::array();
     for (const auto& c : s.channels)
         channels.push_back({{"name", c.name}, {"state", std::string(channel_state_text(c.state))}, {"uniqueid", c.uniqueid},
@@ -215,6 +350,12 @@ std::string state_json(const Simulator& sim) {
                        {"contacts", contacts},
                        {"calls", calls},
                        {"channels", channels},
+                       {"bridges", s.bridges.size()},
+                       {"queues", queues},
+                       {"parked", parked},
+                       {"conferences", conferences},
+                       {"registrations", registrations},
+                       {"mailboxes", mailboxes},
                        {"db", s.db}};
     return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

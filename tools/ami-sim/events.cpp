@@ -1,11 +1,15 @@
 #include "ami-sim/events.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace amisim {
 
 namespace {
 
 ami::Message event(std::string_view name, std::string_view privilege) {
     ami::Message m;
+    m.headers().reserve(40);  // a dial event has 32 headers; thousands are built for "calls"
     m.add("Event", std::string(name));
     m.add("Privilege", std::string(privilege));
     return m;
@@ -51,8 +55,9 @@ ami::Message contact_status_event(const Contact& contact, std::string_view statu
     return m;
 }
 
-ami::Message queue_member_status_event(const QueueMember& member, DeviceState state) {
-    ami::Message m = event("QueueMemberStatus", "agent,all");
+ami::Message queue_member_event(std::string_view name, const QueueMember& member, DeviceState state,
+                                bool pause_reason) {
+    ami::Message m = event(name, "agent,all");
     bool ringinuse = false;
     for (const auto& h : member.headers) {
         if (h.name == "Wrapuptime" && !ringinuse) {
@@ -65,7 +70,12 @@ ami::Message queue_member_status_event(const QueueMember& member, DeviceState st
         else m.add(h.name, h.value);
     }
     if (!ringinuse) m.add("Ringinuse", "0");
+    if (pause_reason && member.paused() && !member.get("PausedReason").empty()) m.add("Reason", member.get("PausedReason"));
     return m;
+}
+
+ami::Message queue_member_status_event(const QueueMember& member, DeviceState state) {
+    return queue_member_event("QueueMemberStatus", member, state);
 }
 
 void append_channel_snapshot(std::vector<ami::Header>& out, const Channel& c, std::string_view prefix) {
@@ -88,32 +98,82 @@ void append_channel_snapshot(std::vector<ami::Header>& out, const Channel& c, st
     add("Linkedid", c.linkedid);
 }
 
-ami::Message channel_event(std::string_view name, const Channel& channel, const std::vector<ami::Header>& extra) {
-    ami::Message m = event(name, "call,all");
+void append_bridge_snapshot(std::vector<ami::Header>& out, const Bridge& bridge, int channels) {
+    out.push_back({"BridgeUniqueid", bridge.id});
+    out.push_back({"BridgeType", bridge.type});
+    out.push_back({"BridgeTechnology", bridge.technology});
+    out.push_back({"BridgeCreator", bridge.creator});
+    out.push_back({"BridgeName", bridge.name});
+    out.push_back({"BridgeNumChannels", std::to_string(channels)});
+    out.push_back({"BridgeVideoSourceMode", "none"});
+}
+
+ami::Message channel_event(std::string_view name, const Channel& channel, const std::vector<ami::Header>& extra,
+                           std::string_view privilege) {
+    ami::Message m = event(name, privilege);
     append_channel_snapshot(m.headers(), channel);
     for (const auto& h : extra) m.headers().push_back(h);
     return m;
 }
 
 ami::Message dial_event(std::string_view name, const Channel& caller, const Channel& callee,
-                        const std::vector<ami::Header>& extra) {
-    ami::Message m = event(name, "call,all");
+                        const std::vector<ami::Header>& extra, std::string_view privilege) {
+    ami::Message m = event(name, privilege);
     append_channel_snapshot(m.headers(), caller);
     append_channel_snapshot(m.headers(), callee, "Dest");
     for (const auto& h : extra) m.headers().push_back(h);
     return m;
 }
 
-ami::Message bridge_event(std::string_view name, std::string_view bridge_id, int channels, const Channel* channel) {
+ami::Message bridge_event(std::string_view name, const Bridge& bridge, int channels, const Channel* channel) {
     ami::Message m = event(name, "call,all");
-    m.add("BridgeUniqueid", std::string(bridge_id));
-    m.add("BridgeType", "basic");
-    m.add("BridgeTechnology", "simple_bridge");
-    m.add("BridgeCreator", "<unknown>");
-    m.add("BridgeName", "<unknown>");
-    m.add("BridgeNumChannels", std::to_string(channels));
-    m.add("BridgeVideoSourceMode", "none");
+    append_bridge_snapshot(m.headers(), bridge, channels);
     if (channel) append_channel_snapshot(m.headers(), *channel);
+    return m;
+}
+
+ami::Message confbridge_event(std::string_view name, std::string_view conference, const Bridge& bridge, int channels,
+                              const Channel* channel, const std::vector<ami::Header>& extra) {
+    ami::Message m = event(name, "call,all");
+    m.add("Conference", std::string(conference));
+    append_bridge_snapshot(m.headers(), bridge, channels);
+    if (channel) append_channel_snapshot(m.headers(), *channel);
+    for (const auto& h : extra) m.headers().push_back(h);
+    return m;
+}
+
+ami::Message parked_call_event(std::string_view name, const ParkedCall& parked, const Channel& parkee, double now,
+                               const Channel* retriever, std::string_view privilege) {
+    ami::Message m;
+    m.add("Event", std::string(name));
+    if (!privilege.empty()) m.add("Privilege", std::string(privilege));
+    append_channel_snapshot(m.headers(), parkee, "Parkee");
+    if (retriever) append_channel_snapshot(m.headers(), *retriever, "Retriever");
+    const long duration = std::max(0L, static_cast<long>(std::floor(now - parked.parked_at)));
+    m.add("ParkerDialString", parked.parker_dial_string);
+    m.add("Parkinglot", parked.lot);
+    m.add("ParkingSpace", std::to_string(parked.space));
+    m.add("ParkingTimeout", std::to_string(std::max(0L, parked.timeout - duration)));
+    m.add("ParkingDuration", std::to_string(duration));
+    return m;
+}
+
+ami::Message registry_event(std::string_view channel_type, std::string_view username, std::string_view domain,
+                            std::string_view status) {
+    ami::Message m = event("Registry", "system,all");
+    m.add("ChannelType", std::string(channel_type));
+    m.add("Username", std::string(username));
+    m.add("Domain", std::string(domain));
+    m.add("Status", std::string(status));
+    return m;
+}
+
+ami::Message message_waiting_event(const Mailbox& mailbox) {
+    ami::Message m = event("MessageWaiting", "call,all");
+    m.add("Mailbox", mailbox.id);
+    m.add("Waiting", mailbox.new_messages > 0 ? "1" : "0");
+    m.add("New", std::to_string(mailbox.new_messages));
+    m.add("Old", std::to_string(mailbox.old_messages));
     return m;
 }
 

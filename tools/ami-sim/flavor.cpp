@@ -19,6 +19,7 @@ constexpr FlavorTraits kAsterisk20{
     .newchannel_rings = false,
     .hangup_sender_first = false,
     .status_legacy_snapshot = false,
+    .confbridge_end_marked_any = true,
 };
 
 constexpr FlavorTraits kAsterisk22{
@@ -36,6 +37,7 @@ constexpr FlavorTraits kAsterisk22{
     .newchannel_rings = true,
     .hangup_sender_first = true,
     .status_legacy_snapshot = false,
+    .confbridge_end_marked_any = true,
 };
 
 constexpr FlavorTraits kAsterisk13{
@@ -53,6 +55,7 @@ constexpr FlavorTraits kAsterisk13{
     .newchannel_rings = false,
     .hangup_sender_first = true,
     .status_legacy_snapshot = true,
+    .confbridge_end_marked_any = false,
 };
 
 }  // namespace

@@ -22,6 +22,7 @@ struct FlavorTraits {
     bool newchannel_rings;              // the caller's Newchannel is already in state Ring (PJSIP)
     bool hangup_sender_first;           // the side that hangs up gets its Hangup first (not on 20)
     bool status_legacy_snapshot;        // Status items: "Accountcode", no Language (13)
+    bool confbridge_end_marked_any;     // ConfbridgeList items carry EndMarkedAny (not on 13)
 };
 
 const FlavorTraits& traits(Flavor flavor);

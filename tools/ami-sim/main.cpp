@@ -36,6 +36,7 @@ constexpr const char* kUsage = R"(usage: ami-sim [options]
   --speed X                replay speed (1; 0 = as fast as possible)
   --record FILE            append every byte received from AMI clients
   --login-delay-ms N       delay before a failed login is answered (1000)
+  --extensions N           N more registered extensions, numbered from 100000 (0)
 )";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
     std::string username = "bridge", secret = "bridgepass";
     std::vector<amisim::User> extra_users;
     std::uint32_t seed = 1;
+    long extensions = 0;
 
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -100,6 +102,7 @@ int main(int argc, char** argv) {
             options.replay_speed = std::strtod(value.c_str(), &end);
             if (value.empty() || *end != '\0' || options.replay_speed < 0) usage_error("bad value for --speed: " + value);
         } else if (arg == "--record") options.record_path = value;
+        else if (arg == "--extensions") extensions = parse_number(arg, value, 0, 500000);
         else if (arg == "--login-delay-ms")
             options.login_delay = std::chrono::milliseconds(parse_number(arg, value, 0, 600000));
         else usage_error("unknown option " + arg);
@@ -118,6 +121,7 @@ int main(int argc, char** argv) {
         const auto embedded = amisim::parse_recording(amisim::embedded_snapshot(chosen));
         amisim::SimState state = state_file.empty() ? amisim::default_state(chosen)
                                                     : amisim::seed_state(chosen, state_recording);
+        amisim::generate_extensions(state, chosen, static_cast<int>(extensions));
         if (!replay_file.empty()) options.replay = amisim::parse_recording(amisim::read_text_file(replay_file));
 
         const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -51,12 +51,6 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
     return out;
 }
 
-std::string header_value(const std::vector<ami::Header>& headers, std::string_view name) {
-    for (const auto& h : headers)
-        if (h.name == name) return h.value;
-    return {};
-}
-
 // "aor/uri" of every contact of an endpoint: configured ones, then registered ones.
 std::vector<std::string> endpoint_contacts(const SimState& state, const Peer& peer) {
     std::vector<std::string> out;
@@ -98,7 +92,8 @@ std::string sip_peers(const SimState& state, std::string_view action_id) {
     for (const auto& p : state.peers) {
         ami::Message m = list_item("PeerEntry", action_id);
         append_overridden(m, p.peer_entry,
-                          {{"IPaddress", p.registered ? p.ip : "-none-"},
+                          {{"ObjectName", p.name},
+                           {"IPaddress", p.registered ? p.ip : "-none-"},
                            {"IPport", p.registered ? std::to_string(p.port) : "0"},
                            {"Status", p.status},
                            {"Description", p.description}});
@@ -135,7 +130,10 @@ std::string pjsip_show_endpoints(const SimState& state, std::string_view action_
         if (p.endpoint_list.empty()) continue;
         ami::Message m = list_item("EndpointList", action_id);
         append_overridden(m, p.endpoint_list,
-                          {{"Contacts", join(endpoint_contacts(state, p), ",", true)},
+                          {{"ObjectName", p.name},
+                           {"Aor", join(p.aors, ",")},
+                           {"Auths", join(p.auths, ",")},
+                           {"Contacts", join(endpoint_contacts(state, p), ",", true)},
                            {"DeviceState", std::string(device_state_text(state.device_state(state.device_of(p))))},
                            {"ActiveChannels", std::to_string(state.active_channels(p))}});
         out += m.serialize();
@@ -189,7 +187,7 @@ std::string pjsip_show_endpoint(const SimState& state, std::string_view name, st
         const auto registered = state.contacts_of_aor(aor_name);
         std::vector<std::string> contacts = it->second.static_contacts;
         for (const Contact* c : registered) contacts.push_back(aor_name + "/" + c->uri);
-        emit("AorDetail", it->second.headers, {{"Contacts", join(contacts, ",")}},
+        emit("AorDetail", it->second.headers, {{"ObjectName", aor_name}, {"Contacts", join(contacts, ",")}},
              {{"TotalContacts", std::to_string(contacts.size())},
               {"ContactsRegistered", std::to_string(registered.size())},
               {"EndpointName", endpoint}});
@@ -316,7 +314,7 @@ std::string db_get_tree(const SimState& state, std::string_view family, std::str
     return out + list_complete("DBGetTreeComplete", action_id, entries.size());
 }
 
-std::string queue_status(const SimState& state, std::string_view queue, std::string_view action_id) {
+std::string queue_status(const SimState& state, std::string_view queue, std::string_view action_id, double now) {
     std::string out = list_start(action_id, "Queue status will follow");
     std::size_t count = 0;
     auto with_id = [&](ami::Message m) {
@@ -328,7 +326,20 @@ std::string queue_status(const SimState& state, std::string_view queue, std::str
         if (!queue.empty() && q.name != queue) continue;
         ami::Message params;
         params.add("Event", "QueueParams");
-        for (const auto& h : q.params) params.headers().push_back(h);
+        auto percent = [](int part, int whole) {
+            char text[32];
+            std::snprintf(text, sizeof text, "%.1f", whole > 0 ? 100.0 * part / whole : 0.0);
+            return std::string(text);
+        };
+        append_overridden(params, q.params,
+                          {{"ServicelevelPerf", percent(q.completed_in_sl, q.completed)},
+                           {"ServicelevelPerf2",
+                            percent(q.completed_in_sl + q.abandoned_in_sl, q.completed + q.abandoned)},
+                           {"Calls", std::to_string(q.callers.size())},
+                           {"Holdtime", std::to_string(q.holdtime)},
+                           {"TalkTime", std::to_string(q.talktime)},
+                           {"Completed", std::to_string(q.completed)},
+                           {"Abandoned", std::to_string(q.abandoned)}});
         with_id(std::move(params));
         for (const auto& member : state.queue_members) {
             if (member.queue != q.name) continue;
@@ -338,11 +349,32 @@ std::string queue_status(const SimState& state, std::string_view queue, std::str
                               {{"Status", std::to_string(queue_member_status(state.device_state(member.state_interface)))}});
             with_id(std::move(m));
         }
+        int position = 0;
+        for (const auto& caller : q.callers) {
+            ++position;
+            const Call* call = state.calls.find(caller.call_id);
+            const Channel* c = call ? state.find_channel(call->caller) : nullptr;
+            if (!c) continue;
+            auto plain = [](const std::string& value) { return value == "<unknown>" ? std::string("unknown") : value; };
+            ami::Message m;
+            m.add("Event", "QueueEntry");
+            m.add("Queue", q.name);
+            m.add("Position", std::to_string(position));
+            m.add("Channel", c->name);
+            m.add("Uniqueid", c->uniqueid);
+            m.add("CallerIDNum", plain(c->callerid.number));
+            m.add("CallerIDName", plain(c->callerid.name));
+            m.add("ConnectedLineNum", plain(c->connected.number));
+            m.add("ConnectedLineName", plain(c->connected.name));
+            m.add("Wait", std::to_string(std::max(0L, static_cast<long>(std::floor(now) - std::floor(caller.joined)))));
+            m.add("Priority", "0");
+            with_id(std::move(m));
+        }
     }
     return out + list_complete("QueueStatusComplete", action_id, count);
 }
 
-std::string queue_summary(const SimState& state, std::string_view queue, std::string_view action_id) {
+std::string queue_summary(const SimState& state, std::string_view queue, std::string_view action_id, double now) {
     std::string out = list_start(action_id, "Queue summary will follow");
     std::size_t count = 0;
     for (const auto& q : state.queues) {
@@ -353,18 +385,20 @@ std::string queue_summary(const SimState& state, std::string_view queue, std::st
             const DeviceState s = state.device_state(member.state_interface);
             if (s == DeviceState::Unavailable || s == DeviceState::Invalid) continue;
             ++logged_in;
-            if ((s == DeviceState::NotInUse || s == DeviceState::Unknown) && header_value(member.headers, "Paused") != "1")
-                ++available;
+            if ((s == DeviceState::NotInUse || s == DeviceState::Unknown) && !member.paused()) ++available;
         }
+        long longest = 0;
+        for (const auto& caller : q.callers)
+            longest = std::max(longest, static_cast<long>(std::floor(now) - std::floor(caller.joined)));
         ami::Message m;
         m.add("Event", "QueueSummary");
         m.add("Queue", q.name);
         m.add("LoggedIn", std::to_string(logged_in));
         m.add("Available", std::to_string(available));
-        m.add("Callers", "0");
-        m.add("HoldTime", "0");
-        m.add("TalkTime", "0");
-        m.add("LongestHoldTime", "0");
+        m.add("Callers", std::to_string(q.callers.size()));
+        m.add("HoldTime", std::to_string(q.holdtime));
+        m.add("TalkTime", std::to_string(q.talktime));
+        m.add("LongestHoldTime", std::to_string(longest));
         if (!action_id.empty()) m.add("ActionID", std::string(action_id));
         out += m.serialize();
         ++count;
@@ -435,21 +469,201 @@ std::string channel_status(Flavor flavor, const SimState& state, std::string_vie
 
 std::string bridge_list(const SimState& state, std::string_view action_id) {
     std::string out = list_start(action_id, "Bridge listing will follow");
-    std::size_t count = 0;
-    for (const auto& call : state.calls) {
-        if (call.bridge_id.empty()) continue;
+    for (const auto& bridge : state.bridges) {
         ami::Message m = list_item("BridgeListItem", action_id);
-        m.add("BridgeUniqueid", call.bridge_id);
-        m.add("BridgeType", "basic");
-        m.add("BridgeTechnology", "simple_bridge");
-        m.add("BridgeCreator", "<unknown>");
-        m.add("BridgeName", "<unknown>");
-        m.add("BridgeNumChannels", "2");
-        m.add("BridgeVideoSourceMode", "none");
+        append_bridge_snapshot(m.headers(), bridge, bridge.num_channels());
+        out += m.serialize();
+    }
+    return out + list_complete("BridgeListComplete", action_id, state.bridges.size());
+}
+
+std::string bridge_info(const SimState& state, std::string_view bridge_id, std::string_view action_id) {
+    if (bridge_id.empty()) return error(action_id, "BridgeUniqueid must be provided");
+    const Bridge* bridge = state.bridges.find(bridge_id);
+    if (!bridge) return error(action_id, "Bridge " + std::string(bridge_id) + " not found");
+    std::string out = list_start(action_id, "Bridge channel listing will follow");
+    std::size_t count = 0;
+    for (const auto& name : bridge->channels) {
+        const Channel* c = state.find_channel(name);
+        if (!c) continue;
+        ami::Message m = list_item("BridgeInfoChannel", action_id);
+        append_channel_snapshot(m.headers(), *c);
         out += m.serialize();
         ++count;
     }
-    return out + list_complete("BridgeListComplete", action_id, count);
+    std::vector<ami::Header> snapshot;
+    append_bridge_snapshot(snapshot, *bridge, bridge->num_channels());
+    return out + list_complete("BridgeInfoComplete", action_id, count, snapshot);
+}
+
+std::string parked_calls(const SimState& state, std::string_view action_id, double now) {
+    std::string out = list_start(action_id, "Parked calls will follow");
+    std::size_t count = 0;
+    for (const auto& parked : state.parked_calls) {
+        const Channel* parkee = state.find_channel(parked.channel);
+        if (!parkee) continue;
+        ami::Message m = parked_call_event("ParkedCall", parked, *parkee, now, nullptr, {});
+        if (!action_id.empty()) m.add("ActionID", std::string(action_id));
+        out += m.serialize();
+        ++count;
+    }
+    return out + list_complete("ParkedCallsComplete", action_id, count, {{"Total", std::to_string(count)}});
+}
+
+std::string parking_lots(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "Parking lots will follow");
+    for (const auto& lot : state.parking_lots) {
+        ami::Message m = list_item("Parkinglot", action_id);
+        m.add("Name", lot.name);
+        m.add("StartSpace", std::to_string(lot.start));
+        m.add("StopSpace", std::to_string(lot.stop));
+        m.add("Timeout", std::to_string(lot.timeout));
+        out += m.serialize();
+    }
+    return out + list_complete("ParkinglotsComplete", action_id, state.parking_lots.size());
+}
+
+std::string confbridge_list_rooms(const SimState& state, std::string_view action_id) {
+    if (state.conferences.empty()) return error(action_id, "No active conferences.");
+    std::string out = list_start(action_id, "Confbridge conferences will follow");
+    for (const auto& conference : state.conferences) {
+        int marked = 0;
+        bool all_muted = !conference.users.empty();
+        for (const auto& user : conference.users) {
+            if (user.admin) ++marked;
+            all_muted = all_muted && user.muted;
+        }
+        ami::Message m = list_item("ConfbridgeListRooms", action_id);
+        m.add("Conference", conference.name);
+        m.add("Parties", std::to_string(conference.users.size()));
+        m.add("Marked", std::to_string(marked));
+        m.add("Locked", conference.locked ? "Yes" : "No");
+        m.add("Muted", "No");
+        out += m.serialize();
+    }
+    return out + list_complete("ConfbridgeListRoomsComplete", action_id, state.conferences.size());
+}
+
+std::string confbridge_list(Flavor flavor, const SimState& state, std::string_view name, std::string_view action_id,
+                            double now) {
+    if (name.empty()) return error(action_id, "No Conference name provided.");
+    if (state.conferences.empty()) return error(action_id, "No active conferences.");
+    const Conference* conference = nullptr;
+    for (const auto& c : state.conferences)
+        if (c.name == name) conference = &c;
+    if (!conference) return error(action_id, "No Conference by that name found.");
+    std::string out = list_start(action_id, "Confbridge user list will follow");
+    std::size_t count = 0;
+    for (const auto& user : conference->users) {
+        const Channel* c = state.find_channel(user.channel);
+        if (!c) continue;
+        auto yes_no = [](bool value) { return std::string(value ? "Yes" : "No"); };
+        ami::Message m = list_item("ConfbridgeList", action_id);
+        m.add("Conference", conference->name);
+        m.add("Admin", yes_no(user.admin));
+        m.add("MarkedUser", yes_no(user.admin));
+        m.add("WaitMarked", "No");
+        m.add("EndMarked", "No");
+        if (traits(flavor).confbridge_end_marked_any) m.add("EndMarkedAny", "No");
+        m.add("Waiting", "No");
+        m.add("Muted", yes_no(user.muted));
+        m.add("Talking", yes_no(user.talking));
+        m.add("AnsweredTime", std::to_string(std::max(0L, static_cast<long>(std::floor(now - user.joined)))));
+        append_channel_snapshot(m.headers(), *c);
+        out += m.serialize();
+        ++count;
+    }
+    return out + list_complete("ConfbridgeListComplete", action_id, count);
+}
+
+std::string sip_show_registry(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "Registrations will follow");
+    for (const auto& reg : state.registrations) {
+        const bool registered = reg.status == "Registered";
+        ami::Message m = list_item("RegistryEntry", action_id);
+        m.add("Host", reg.server_uri);
+        m.add("Port", "5060");
+        m.add("Username", reg.client_uri);
+        m.add("Domain", reg.server_uri);
+        m.add("DomainPort", "5060");
+        m.add("Refresh", registered ? "120" : "0");
+        m.add("State", reg.status);
+        m.add("RegistrationTime", registered ? std::to_string(static_cast<long long>(reg.registered_at)) : "0");
+        out += m.serialize();
+    }
+    return out + list_complete("RegistrationsComplete", action_id, state.registrations.size());
+}
+
+std::string pjsip_show_registrations_outbound(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "Following are Events for each Outbound registration");
+    int registered = 0, not_registered = 0;
+    for (const auto& reg : state.registrations) {
+        (reg.status == "Registered" ? registered : not_registered)++;
+        ami::Message m = list_item("OutboundRegistrationDetail", action_id);
+        append_overridden(m, reg.detail, {{"Status", reg.status}});
+        out += m.serialize();
+        if (!reg.auth_detail.empty()) {
+            ami::Message auth = list_item("AuthDetail", action_id);
+            append_overridden(auth, reg.auth_detail, {});
+            out += auth.serialize();
+        }
+    }
+    return out + list_complete("OutboundRegistrationDetailComplete", action_id, state.registrations.size(),
+                               {{"Registered", std::to_string(registered)},
+                                {"NotRegistered", std::to_string(not_registered)}});
+}
+
+namespace {
+
+const Mailbox* mailbox_of(const SimState& state, std::string_view id) {
+    std::string full(id);
+    if (full.find('@') == std::string::npos) full += "@default";
+    for (const auto& m : state.mailboxes)
+        if (m.id == full) return &m;
+    return nullptr;
+}
+
+}  // namespace
+
+std::string mailbox_count(const SimState& state, std::string_view mailbox, std::string_view action_id) {
+    if (mailbox.empty()) return error(action_id, "Mailbox not specified");
+    const Mailbox* box = mailbox_of(state, mailbox);
+    return response_message("Success", action_id,
+                            {{"Message", "Mailbox Message Count"},
+                             {"Mailbox", std::string(mailbox)},
+                             {"UrgMessages", std::to_string(box ? box->urgent : 0)},
+                             {"NewMessages", std::to_string(box ? box->new_messages : 0)},
+                             {"OldMessages", std::to_string(box ? box->old_messages : 0)}})
+        .serialize();
+}
+
+std::string mailbox_status(const SimState& state, std::string_view mailbox, std::string_view action_id) {
+    if (mailbox.empty()) return error(action_id, "Mailbox not specified");
+    const Mailbox* box = mailbox_of(state, mailbox);
+    return response_message("Success", action_id,
+                            {{"Message", "Mailbox Status"},
+                             {"Mailbox", std::string(mailbox)},
+                             {"Waiting", box && box->new_messages > 0 ? "1" : "0"}})
+        .serialize();
+}
+
+std::string voicemail_users_list(const SimState& state, std::string_view action_id) {
+    std::string out = list_start(action_id, "Voicemail user list will follow");
+    std::size_t count = 0;
+    for (const auto& box : state.mailboxes) {
+        if (!box.configured) continue;
+        const auto at = box.id.find('@');
+        ami::Message m = list_item("VoicemailUserEntry", action_id);
+        append_overridden(m, state.voicemail_user,
+                          {{"VMContext", box.id.substr(at + 1)},
+                           {"VoiceMailbox", box.id.substr(0, at)},
+                           {"Fullname", box.fullname},
+                           {"NewMessageCount", std::to_string(box.new_messages)},
+                           {"OldMessageCount", std::to_string(box.old_messages)}});
+        out += m.serialize();
+        ++count;
+    }
+    return out + list_complete("VoicemailUserEntryComplete", action_id, count);
 }
 
 std::string command_output(Flavor flavor, std::string_view action_id, const std::vector<std::string>& lines,

@@ -1,5 +1,7 @@
 #include "ami-sim/seed.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -172,7 +174,7 @@ void seed_contacts(SimState& state, const Exchange& e) {
         c.qualify_frequency = std::string(m->get("QualifyFrequency"));
         c.status = std::string(m->get("Status"));
         c.roundtrip_usec = std::string(m->get("RoundtripUsec"));
-        state.contacts[c.id] = c;
+        state.add_contact(c);
     }
 }
 
@@ -196,7 +198,12 @@ void seed_queues(SimState& state, const Exchange& e) {
     for (const auto* m : items(e, "QueueParams")) {
         bool known = false;
         for (const auto& q : state.queues) known = known || q.name == m->get("Queue");
-        if (!known) state.queues.push_back({std::string(m->get("Queue")), headers_without(*m, {"Event", "ActionID"})});
+        if (known) continue;
+        Queue queue;
+        queue.name = std::string(m->get("Queue"));
+        queue.params = headers_without(*m, {"Event", "ActionID"});
+        if (m->has("ServiceLevel")) queue.service_level = to_int(m->get("ServiceLevel"));
+        state.queues.push_back(std::move(queue));
     }
     for (const auto* m : items(e, "QueueMember")) {
         bool known = false;
@@ -207,6 +214,62 @@ void seed_queues(SimState& state, const Exchange& e) {
         if (!known)
             state.queue_members.push_back({std::string(m->get("Queue")), std::string(m->get("StateInterface")),
                                            headers_without(*m, {"Event", "ActionID"})});
+    }
+}
+
+void seed_parking_lots(SimState& state, const Exchange& e) {
+    for (const auto* m : items(e, "Parkinglot")) {
+        if (state.find_parking_lot(m->get("Name"))) continue;
+        ParkingLot lot;
+        lot.name = std::string(m->get("Name"));
+        lot.start = to_int(m->get("StartSpace"));
+        lot.stop = to_int(m->get("StopSpace"));
+        lot.timeout = to_int(m->get("Timeout"));
+        state.parking_lots.push_back(lot);
+    }
+}
+
+// OutboundRegistrationDetail items, each followed by the AuthDetail of its outbound auth.
+void seed_registrations(SimState& state, const Exchange& e) {
+    Registration* last = nullptr;
+    for (const auto* r : e.replies) {
+        const ami::Message& m = r->message;
+        if (ami::iequals(m.event(), "OutboundRegistrationDetail")) {
+            if (state.find_registration(m.get("ObjectName"))) {
+                last = nullptr;
+                continue;
+            }
+            Registration reg;
+            reg.name = std::string(m.get("ObjectName"));
+            reg.status = std::string(m.get("Status"));
+            reg.far_end = reg.status == "Rejected" ? "Rejected" : "Registered";
+            reg.client_uri = std::string(m.get("ClientUri"));
+            reg.server_uri = std::string(m.get("ServerUri"));
+            reg.detail = headers_without(m, {"Event", "ActionID"});
+            state.registrations.push_back(std::move(reg));
+            last = &state.registrations.back();
+        } else if (ami::iequals(m.event(), "AuthDetail") && last) {
+            last->auth_detail = headers_without(m, {"Event", "ActionID"});
+            last = nullptr;
+        }
+    }
+}
+
+void seed_voicemail_users(SimState& state, const Exchange& e) {
+    for (const auto* m : items(e, "VoicemailUserEntry")) {
+        if (state.voicemail_user.empty()) state.voicemail_user = headers_without(*m, {"Event", "ActionID"});
+        const std::string id = std::string(m->get("VoiceMailbox")) + "@" + std::string(m->get("VMContext"));
+        Mailbox* box = state.find_mailbox(id);
+        if (!box) {
+            Mailbox added;
+            added.id = id;
+            state.mailboxes.push_back(added);
+            box = &state.mailboxes.back();
+        }
+        box->fullname = std::string(m->get("Fullname"));
+        box->configured = true;
+        box->new_messages = to_int(m->get("NewMessageCount"));
+        box->old_messages = to_int(m->get("OldMessageCount"));
     }
 }
 
@@ -322,6 +385,39 @@ void seed_provider_states(SimState& state) {
     }
 }
 
+// What a snapshot does not list: the mailboxes behind the MWI:<box> devices, the VoicemailUserEntry
+// header set (recorded on 22 only), a parking lot.
+void complete_entities(SimState& state, Flavor flavor) {
+    for (const auto& [device, s] : state.devices) {
+        if (device.rfind("MWI:", 0) != 0) continue;
+        const std::string id = device.substr(4);
+        if (state.find_mailbox(id)) continue;
+        Mailbox box;
+        box.id = id;
+        // "1234@devices@myaliases" is a mailbox alias, not a voicemail.conf user.
+        box.configured = std::count(id.begin(), id.end(), '@') == 1;
+        if (const Peer* p = state.find_peer(id.substr(0, id.find('@')))) box.fullname = p->callerid.name;
+        state.mailboxes.push_back(box);
+    }
+    if (state.voicemail_user.empty() && flavor != Flavor::Asterisk22Pjsip) {
+        const SimState pjsip = seed_state(Flavor::Asterisk22Pjsip, parse_recording(embedded_snapshot(Flavor::Asterisk22Pjsip)));
+        state.voicemail_user = pjsip.voicemail_user;
+    }
+    if (state.parking_lots.empty()) state.parking_lots.push_back({});
+    // A registration to this PBX itself (trunk2: server sip:127.0.0.1:5070, the transport's Bind,
+    // client sip:selftrunk@...) lands on one of its own endpoints, whose inbound side shows it too.
+    const std::string bind = header_value(state.transport, "Bind");
+    for (auto& reg : state.registrations) {
+        std::string_view user = reg.client_uri, server = reg.server_uri;
+        if (user.rfind("sip:", 0) == 0) user.remove_prefix(4);
+        if (server.rfind("sip:", 0) == 0) server.remove_prefix(4);
+        user = user.substr(0, user.find('@'));
+        if (bind.empty() || server != bind || !state.find_peer(user)) continue;
+        reg.self_endpoint = std::string(user);
+        reg.self_contact_uri = "sip:" + header_value(reg.detail, "ContactUser") + "@" + std::string(server);
+    }
+}
+
 }  // namespace
 
 SimState seed_state(Flavor flavor, const std::vector<RecordedMessage>& recording) {
@@ -340,6 +436,9 @@ SimState seed_state(Flavor flavor, const std::vector<RecordedMessage>& recording
         else if (ami::iequals(action, "ExtensionStateList")) seed_hints(state, e);
         else if (ami::iequals(action, "DeviceStateList")) seed_devices(state, e);
         else if (ami::iequals(action, "QueueStatus")) seed_queues(state, e);
+        else if (ami::iequals(action, "Parkinglots")) seed_parking_lots(state, e);
+        else if (ami::iequals(action, "PJSIPShowRegistrationsOutbound")) seed_registrations(state, e);
+        else if (ami::iequals(action, "VoicemailUsersList")) seed_voicemail_users(state, e);
         else if (ami::iequals(action, "Getvar")) {
             const std::string_view var = req.get("Variable");
             if (succeeded(e) && !var.empty() && var.find('(') == std::string_view::npos)
@@ -355,6 +454,7 @@ SimState seed_state(Flavor flavor, const std::vector<RecordedMessage>& recording
     find_static_contacts(state);
     complete_peers(state, flavor);
     seed_provider_states(state);
+    complete_entities(state, flavor);
     return state;
 }
 
@@ -370,7 +470,97 @@ SimState default_state(Flavor flavor) {
             p.name.substr(1, 2) == "00")
             p.callerid.name = kNames[index];
     }
+    // Mailbox owners: the peers' names, and the demo boxes of Asterisk's stock voicemail.conf
+    // (the Asterisk 20 PBX shows their MWI devices; 14-shutdown shows their MessageWaiting).
+    for (auto& box : state.mailboxes) {
+        if (!box.fullname.empty()) continue;
+        if (box.id == "1234@default") box.fullname = "Example Mailbox";
+        else if (box.id == "1234@other") box.fullname = "Company2 User";
+        else if (const Peer* p = state.find_peer(box.id.substr(0, box.id.find('@')))) box.fullname = p->callerid.name;
+    }
     return state;
+}
+
+void generate_extensions(SimState& state, Flavor flavor, int count, int first) {
+    if (count <= 0) return;
+    const bool pjsip = traits(flavor).pjsip;
+    const Peer* model = nullptr;
+    for (const auto& p : state.peers)
+        if (!model && p.registered && !is_trunk(p) && (pjsip ? !p.endpoint_detail.empty() : !p.show_peer.empty()))
+            model = &p;
+    if (!model) return;
+    const Peer tmpl = *model;
+    // The hint of the model's ext-local extension, with its number swapped ("SIP/2001&Custom:DND2001").
+    std::string hint_context = "ext-local", hint_pattern = state.device_of(tmpl);
+    for (const auto& h : state.hints)
+        if (h.exten == tmpl.name && hint_has_device(h.hint, state.device_of(tmpl))) {
+            hint_context = h.context;
+            hint_pattern = h.hint;
+            break;
+        }
+    auto swap_name = [&](std::string text, const std::string& name) {
+        for (std::size_t at = 0; (at = text.find(tmpl.name, at)) != std::string::npos; at += name.size())
+            text.replace(at, tmpl.name.size(), name);
+        return text;
+    };
+    const Aor* model_aor = tmpl.aors.empty() || !state.aors.count(tmpl.aors.front()) ? nullptr : &state.aors.at(tmpl.aors.front());
+    const Auth* model_auth = tmpl.auths.empty() || !state.auths.count(tmpl.auths.front()) ? nullptr : &state.auths.at(tmpl.auths.front());
+    const Aor aor_template = model_aor ? *model_aor : Aor{};
+    const Auth auth_template = model_auth ? *model_auth : Auth{};
+    state.peers.reserve(state.peers.size() + static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        const std::string name = std::to_string(first + i);
+        Peer p = tmpl;
+        p.name = name;
+        p.generated = true;
+        p.callerid = {"Extension " + name, name};
+        p.description.clear();
+        p.voicemailbox.clear();
+        p.registered = true;
+        p.ip = "127.0.0.1";
+        p.port = 20000 + i % 40000;
+        const std::string address = p.ip + ":" + std::to_string(p.port);
+        if (!pjsip) {
+            p.default_username = name;
+            p.reg_contact = "sip:" + name + "@" + address;
+            p.status = "OK (1 ms)";
+            p.reg_expire = "600 seconds";
+        } else {
+            p.aors = {name};
+            p.auths = {name + "-auth"};
+            Aor aor = aor_template;
+            aor.name = name;
+            aor.static_contacts.clear();
+            set_header(aor.headers, "ObjectName", name);
+            set_header(aor.headers, "Mailboxes", "");
+            state.aors[name] = aor;
+            Auth auth = auth_template;
+            auth.name = name + "-auth";
+            set_header(auth.headers, "ObjectName", auth.name);
+            set_header(auth.headers, "Username", name);
+            set_header(auth.headers, "Password", "pass" + name);
+            state.auths[auth.name] = auth;
+            char id[64];
+            std::snprintf(id, sizeof id, "%032x", static_cast<unsigned>(first + i));
+            Contact c;
+            c.id = name + ";@" + id;
+            c.aor = name;
+            c.endpoint = name;
+            c.uri = "sip:" + name + "@" + address;
+            c.via_addr = p.ip;
+            c.via_port = p.port;
+            c.call_id = std::string(id).substr(16);
+            c.user_agent = p.useragent;
+            c.expiration_time = "4102444800";
+            c.status = "Reachable";
+            c.roundtrip_usec = "1000";
+            state.add_contact(c);
+        }
+        const std::string device = state.device_of(p);
+        state.peers.push_back(std::move(p));
+        state.cache_device_state(device, DeviceState::NotInUse);
+        state.hints.push_back({name, hint_context, swap_name(hint_pattern, name), 0});
+    }
 }
 
 }  // namespace amisim

@@ -20,4 +20,9 @@ std::string_view embedded_snapshot(Flavor flavor);
 // peers whose caller ID the snapshot does not show (chan_sip shows it only in SIPshowpeer).
 SimState default_state(Flavor flavor);
 
+// --extensions: `count` more registered extensions numbered from `first`, copied from the
+// flavor's first registered phone (peer or endpoint + AOR + auth + contact), each with a hint
+// shaped like that phone's and a cached NOT_INUSE device.
+void generate_extensions(SimState& state, Flavor flavor, int count, int first = 100000);
+
 }  // namespace amisim

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 
 namespace amisim {
 
@@ -150,71 +151,148 @@ bool hint_has_device(std::string_view hint, std::string_view device) {
     return false;
 }
 
+std::string lower_ascii(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+bool is_trunk(const Peer& peer) {
+    for (const auto& h : peer.peer_entry)
+        if (h.name == "Dynamic") return h.value == "no";
+    return !peer.endpoint_list.empty() && peer.auths.empty();
+}
+
+std::string header_value(const std::vector<ami::Header>& headers, std::string_view name) {
+    for (const auto& h : headers)
+        if (h.name == name) return h.value;
+    return {};
+}
+
+void set_header(std::vector<ami::Header>& headers, std::string_view name, std::string value) {
+    for (auto& h : headers)
+        if (h.name == name) {
+            h.value = std::move(value);
+            return;
+        }
+}
+
+std::vector<std::string_view> hint_devices(std::string_view hint) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (start < hint.size()) {
+        std::size_t amp = hint.find('&', start);
+        if (amp == std::string_view::npos) amp = hint.size();
+        if (amp > start) out.push_back(hint.substr(start, amp - start));
+        start = amp + 1;
+    }
+    return out;
+}
+
+void SimState::index_peers() const {
+    if (peer_index_.size() == peers.size()) return;
+    peer_index_.clear();
+    for (std::size_t i = 0; i < peers.size(); ++i) peer_index_.emplace(peers[i].name, i);
+}
+
 Peer* SimState::find_peer(std::string_view name) {
-    for (auto& p : peers)
-        if (p.name == name) return &p;
-    return nullptr;
+    index_peers();
+    auto it = peer_index_.find(name);
+    return it == peer_index_.end() ? nullptr : &peers[it->second];
 }
 
 const Peer* SimState::find_peer(std::string_view name) const {
-    for (const auto& p : peers)
-        if (p.name == name) return &p;
-    return nullptr;
+    index_peers();
+    auto it = peer_index_.find(name);
+    return it == peer_index_.end() ? nullptr : &peers[it->second];
 }
 
-Channel* SimState::find_channel(std::string_view name) {
-    for (auto& c : channels)
-        if (c.name == name) return &c;
-    return nullptr;
+Channel& SimState::add_channel(Channel channel) {
+    auto& names = channels_by_peer_[channel.peer];
+    if (std::find(names.begin(), names.end(), channel.name) == names.end()) names.push_back(channel.name);
+    std::string key = channel.name;
+    return channels.insert(std::move(key), std::move(channel));
 }
 
-const Channel* SimState::find_channel(std::string_view name) const {
-    for (const auto& c : channels)
-        if (c.name == name) return &c;
-    return nullptr;
+void SimState::remove_channel(std::string_view name) {
+    const Channel* channel = channels.find(name);
+    if (!channel) return;
+    if (auto it = channels_by_peer_.find(channel->peer); it != channels_by_peer_.end()) {
+        std::erase(it->second, std::string(name));
+        if (it->second.empty()) channels_by_peer_.erase(it);
+    }
+    channels.erase(name);
 }
 
-Call* SimState::find_call(std::string_view id) {
-    for (auto& c : calls)
-        if (c.id == id) return &c;
-    return nullptr;
+const std::vector<std::string>& SimState::channels_of_peer(std::string_view peer) const {
+    static const std::vector<std::string> kNone;
+    auto it = channels_by_peer_.find(peer);
+    return it == channels_by_peer_.end() ? kNone : it->second;
 }
 
 Call* SimState::find_call_of_channel(std::string_view channel) {
-    for (auto& c : calls)
-        if (c.caller == channel || c.callee == channel) return &c;
+    if (const Channel* c = channels.find(channel); c && !c->call_id.empty()) return calls.find(c->call_id);
     return nullptr;
 }
 
+void SimState::index_devices() const {
+    if (device_index_.size() == devices.size()) return;
+    device_index_.clear();
+    for (std::size_t i = 0; i < devices.size(); ++i) device_index_.emplace(lower_ascii(devices[i].first), i);
+}
+
+bool SimState::device_cached(std::string_view device) const {
+    index_devices();
+    return device_index_.count(lower_ascii(device)) > 0;
+}
+
 DeviceState SimState::device_state(std::string_view device) const {
-    for (const auto& [name, state] : devices)
-        if (ami::iequals(name, device)) return state;
+    index_devices();
+    if (auto it = device_index_.find(lower_ascii(device)); it != device_index_.end()) return devices[it->second].second;
     const std::string prefix = tech + "/";
     if (device.size() > prefix.size() && ami::iequals(device.substr(0, prefix.size()), prefix)) {
         if (const Peer* peer = find_peer(device.substr(prefix.size()))) return natural_device_state(*peer);
         return DeviceState::Invalid;
     }
+    // res_parking: "park:71@parkedcalls" is in use while a call is parked in that space; an empty
+    // space keeps the state it was recorded in (Unavailable on 22 before its first use).
+    bool park_space = false;
+    if (device.size() > 5 && ami::iequals(device.substr(0, 5), "park:")) {
+        const std::string_view rest = device.substr(5);
+        const auto at = rest.find('@');
+        const int number = std::atoi(std::string(rest.substr(0, at)).c_str());
+        for (const auto& lot : parking_lots) {
+            if (at != std::string_view::npos && rest.substr(at + 1) != lot.context) continue;
+            if (number < lot.start || number > lot.stop) continue;
+            park_space = true;
+            for (const auto& parked : parked_calls)
+                if (parked.space == number && parked.lot == lot.name) return DeviceState::InUse;
+        }
+    }
     if (auto it = provider_states.find(std::string(device)); it != provider_states.end()) return it->second;
-    return DeviceState::Unknown;
+    return park_space ? DeviceState::NotInUse : DeviceState::Unknown;
 }
 
 void SimState::cache_device_state(std::string_view device, DeviceState state) {
-    for (auto& [name, cached] : devices)
-        if (ami::iequals(name, device)) {
-            cached = state;
-            return;
-        }
+    index_devices();
+    if (auto it = device_index_.find(lower_ascii(device)); it != device_index_.end()) {
+        devices[it->second].second = state;
+        return;
+    }
     devices.emplace_back(std::string(device), state);
+    device_index_.emplace(lower_ascii(device), devices.size() - 1);
 }
 
 DeviceState SimState::natural_device_state(const Peer& peer) const {
     bool ringing = false, inuse = false, held = false, busy = false;
-    for (const auto& c : channels) {
-        if (c.peer != peer.name) continue;
+    for (const auto& name : channels_of_peer(peer.name)) {
+        const Channel* c = channels.find(name);
+        if (!c) continue;
         // PJSIP derives the device from its channels' states; chan_sip counts calls.
-        if (c.state == 7 && tech == "PJSIP") busy = true;
-        else if (c.dialed && c.state != 6) ringing = true;
-        else if (c.on_hold) held = true;
+        if (c->state == 7 && tech == "PJSIP") busy = true;
+        else if (c->dialed && c->state != 6) ringing = true;
+        else if (c->on_hold) held = true;
         else inuse = true;
     }
     if (busy) return DeviceState::Busy;
@@ -226,21 +304,30 @@ DeviceState SimState::natural_device_state(const Peer& peer) const {
 }
 
 int SimState::active_channels(const Peer& peer) const {
-    return static_cast<int>(std::count_if(channels.begin(), channels.end(),
-                                          [&](const Channel& c) { return c.peer == peer.name; }));
+    return static_cast<int>(channels_of_peer(peer.name).size());
 }
 
 int SimState::hint_status(const Hint& hint) const {
     std::vector<DeviceState> states;
-    std::string_view text = hint.hint;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t amp = text.find('&', start);
-        if (amp == std::string_view::npos) amp = text.size();
-        if (amp > start) states.push_back(device_state(text.substr(start, amp - start)));
-        start = amp + 1;
-    }
+    for (std::string_view device : hint_devices(hint.hint)) states.push_back(device_state(device));
     return extension_status(aggregate_device_states(states));
+}
+
+void SimState::index_hints() const {
+    if (hints_indexed_ == hints.size()) return;
+    for (std::size_t i = hints_indexed_; i < hints.size(); ++i)
+        for (std::string_view device : hint_devices(hints[i].hint)) {
+            auto& list = hint_index_[lower_ascii(device)];
+            if (list.empty() || list.back() != i) list.push_back(i);
+        }
+    hints_indexed_ = hints.size();
+}
+
+const std::vector<std::size_t>& SimState::hints_of_device(std::string_view device) const {
+    static const std::vector<std::size_t> kNone;
+    index_hints();
+    auto it = hint_index_.find(lower_ascii(device));
+    return it == hint_index_.end() ? kNone : it->second;
 }
 
 const Hint* SimState::find_hint(std::string_view exten, std::string_view context) const {
@@ -281,11 +368,77 @@ std::vector<std::pair<std::string, std::string>> SimState::db_tree(std::string_v
     return out;
 }
 
+void SimState::add_contact(Contact contact) {
+    auto& ids = contacts_by_aor_[contact.aor];
+    if (std::find(ids.begin(), ids.end(), contact.id) == ids.end()) ids.push_back(contact.id);
+    std::string id = contact.id;
+    contacts[std::move(id)] = std::move(contact);
+}
+
+void SimState::remove_contact(std::string_view id) {
+    auto it = contacts.find(std::string(id));
+    if (it == contacts.end()) return;
+    if (auto list = contacts_by_aor_.find(it->second.aor); list != contacts_by_aor_.end()) std::erase(list->second, it->first);
+    contacts.erase(it);
+}
+
 std::vector<const Contact*> SimState::contacts_of_aor(std::string_view aor) const {
     std::vector<const Contact*> out;
-    for (const auto& [id, c] : contacts)
-        if (c.aor == aor) out.push_back(&c);
+    auto list = contacts_by_aor_.find(aor);
+    if (list == contacts_by_aor_.end()) return out;
+    for (const auto& id : list->second)
+        if (auto it = contacts.find(id); it != contacts.end()) out.push_back(&it->second);
+    // PJSIPShowContacts order (by id), whatever order they were added in.
+    std::sort(out.begin(), out.end(), [](const Contact* a, const Contact* b) { return a->id < b->id; });
     return out;
+}
+
+Queue* SimState::find_queue(std::string_view name) {
+    for (auto& q : queues)
+        if (q.name == name) return &q;
+    return nullptr;
+}
+
+QueueMember* SimState::find_queue_member(std::string_view queue, std::string_view interface) {
+    for (auto& m : queue_members)
+        if (m.queue == queue && ami::iequals(m.interface(), interface)) return &m;
+    return nullptr;
+}
+
+ParkingLot* SimState::find_parking_lot(std::string_view name) {
+    for (auto& lot : parking_lots)
+        if (lot.name == name) return &lot;
+    return nullptr;
+}
+
+ParkedCall* SimState::find_parked_call(int space) {
+    for (auto& p : parked_calls)
+        if (p.space == space) return &p;
+    return nullptr;
+}
+
+ParkedCall* SimState::find_parked_channel(std::string_view channel) {
+    for (auto& p : parked_calls)
+        if (p.channel == channel) return &p;
+    return nullptr;
+}
+
+Conference* SimState::find_conference(std::string_view name) {
+    for (auto& c : conferences)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+Registration* SimState::find_registration(std::string_view name) {
+    for (auto& r : registrations)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+Mailbox* SimState::find_mailbox(std::string_view id) {
+    for (auto& m : mailboxes)
+        if (m.id == id) return &m;
+    return nullptr;
 }
 
 }  // namespace amisim

@@ -19,6 +19,7 @@ std::string_view cause_text(int cause) {
         case 19: return "User alerting, no answer";
         case 20: return "Subscriber absent";
         case 21: return "Call Rejected";
+        case 26: return "Answered elsewhere";
         case 27: return "Destination out of order";
         case 34: return "No circuit/channel available";
         case 127: return "Interworking, unspecified";
@@ -67,24 +68,48 @@ std::string Simulator::device_order() const {
     return flavor_ == Flavor::Asterisk20ChanSip ? "qde" : "dqe";
 }
 
+void Simulator::report_hints(std::string_view device, Events& out) {
+    for (std::size_t index : state_.hints_of_device(device)) {
+        Hint& hint = state_.hints[index];
+        const int status = state_.hint_status(hint);
+        if (status == hint.last_status) continue;
+        hint.last_status = status;
+        out.push_back(extension_status_event(hint, status));
+    }
+}
+
 void Simulator::report_device(std::string_view device, DeviceState state, std::string_view order, Events& out) {
     if (state_.device_state(device) == state) return;
     state_.cache_device_state(device, state);
+    bool member = false;
     for (char step : order) {
         if (step == 'd') {
             out.push_back(device_state_change_event(device, state));
         } else if (step == 'q') {
-            for (const auto& member : state_.queue_members)
-                if (ami::iequals(member.state_interface, device)) out.push_back(queue_member_status_event(member, state));
+            for (const auto& m : state_.queue_members)
+                if (ami::iequals(m.state_interface, device)) {
+                    out.push_back(queue_member_status_event(m, state));
+                    member = true;
+                }
         } else if (step == 'e') {
-            for (auto& hint : state_.hints) {
-                if (!hint_has_device(hint.hint, device)) continue;
-                const int status = state_.hint_status(hint);
-                if (status == hint.last_status) continue;
-                hint.last_status = status;
-                out.push_back(extension_status_event(hint, status));
-            }
+            report_hints(device, out);
         }
+    }
+    // app_queue republishes Queue:<name>_avail when a member's device changes.
+    if (member)
+        for (auto& queue : state_.queues)
+            for (const auto& m : state_.queue_members)
+                if (m.queue == queue.name && ami::iequals(m.state_interface, device)) {
+                    update_queue_devices(queue, out);
+                    break;
+                }
+}
+
+void Simulator::report_provider_device(std::string_view device, std::string_view order, Events& out) {
+    const DeviceState state = state_.device_state(device);
+    for (char step : order) {
+        if (step == 'd') out.push_back(device_state_change_event(device, state));
+        else if (step == 'e') report_hints(device, out);
     }
 }
 
@@ -141,8 +166,8 @@ Outcome Simulator::register_peer(std::string_view name, const RegisterOptions& o
     contact.status = "Reachable";
     std::uniform_int_distribution<int> rtt(900, 3500);
     contact.roundtrip_usec = !options.roundtrip_usec.empty() ? options.roundtrip_usec : std::to_string(rtt(rng_));
-    state_.contacts[contact.id] = contact;
     state_.db["/registrar/contact/" + contact.id] = registrar_json(contact);
+    state_.add_contact(contact);
 
     out.push_back(contact_status_event(contact, "NonQualified", "0"));
     out.push_back(peer_status_event("PJSIP", peer->name, "Reachable"));
@@ -171,7 +196,7 @@ Outcome Simulator::unregister_peer(std::string_view name) {
     for (const auto& aor : peer->aors)
         for (const Contact* c : state_.contacts_of_aor(aor)) removed.push_back(*c);
     for (const auto& c : removed) {
-        state_.contacts.erase(c.id);
+        state_.remove_contact(c.id);
         state_.db.erase("/registrar/contact/" + c.id);
     }
     out.push_back(peer_status_event("PJSIP", peer->name, "Unreachable"));
@@ -200,7 +225,7 @@ Outcome Simulator::set_dnd(std::string_view extension, bool on) {
 }
 
 Channel Simulator::new_channel(const Peer& peer, double now) {
-    char name[64];
+    char name[96];
     std::snprintf(name, sizeof name, "%s/%s-%08x", state_.tech.c_str(), peer.name.c_str(), channel_counter_++);
     Channel c;
     c.name = name;
@@ -213,8 +238,13 @@ Channel Simulator::new_channel(const Peer& peer, double now) {
     return c;
 }
 
-void Simulator::remove_channel(std::string_view name) {
-    std::erase_if(state_.channels, [&](const Channel& c) { return c.name == name; });
+void Simulator::remove_channel(std::string_view name) { state_.remove_channel(name); }
+
+std::string Simulator::next_call_id() { return std::to_string(++call_counter_); }
+
+double Simulator::clock(double now) {
+    if (now > 0) clock_ = std::max(clock_, now);
+    return now > 0 ? now : clock_;
 }
 
 void Simulator::hangup_events(Events& out, const Channel& channel, int cause, bool tech_cause) {
@@ -223,33 +253,76 @@ void Simulator::hangup_events(Events& out, const Channel& channel, int cause, bo
     out.push_back(channel_event("Hangup", channel, extra));
 }
 
-Outcome Simulator::start_call(std::string_view from, std::string_view to, double now) {
+Bridge& Simulator::create_bridge(Events& out, Bridge bridge) {
+    if (bridge.id.empty()) bridge.id = bridge_uuid();
+    out.push_back(bridge_event("BridgeCreate", bridge, 0));
+    std::string id = bridge.id;
+    return state_.bridges.insert(std::move(id), std::move(bridge));
+}
+
+void Simulator::enter_bridge(Bridge& bridge, Channel& channel, Events& out) {
+    bridge.channels.push_back(channel.name);
+    channel.bridge_id = bridge.id;
+    out.push_back(bridge_event("BridgeEnter", bridge, bridge.num_channels(), &channel));
+}
+
+void Simulator::leave_bridge(Channel& channel, Events& out) {
+    Bridge* bridge = state_.bridges.find(channel.bridge_id);
+    channel.bridge_id.clear();
+    if (!bridge) return;
+    std::erase(bridge->channels, channel.name);
+    out.push_back(bridge_event("BridgeLeave", *bridge, bridge->num_channels(), &channel));
+}
+
+void Simulator::destroy_bridge(std::string_view id, Events& out) {
+    const Bridge* bridge = state_.bridges.find(id);
+    if (!bridge) return;
+    out.push_back(bridge_event("BridgeDestroy", *bridge, 0));
+    state_.bridges.erase(id);
+}
+
+void Simulator::ring(Channel& a, const Peer& callee, std::string_view dial_string, Call& call, double now,
+                     Events& out) {
+    Channel b = new_channel(callee, now);
+    b.exten = "s";
+    b.linkedid = a.linkedid;
+    b.dialed = true;
+    b.application = "AppDial";
+    b.application_data = "(Outgoing Line)";
+    b.call_id = call.id;
+    state_.add_channel(b);
+    out.push_back(channel_event("Newchannel", b));
+    b.connected = a.callerid;
+    *state_.find_channel(b.name) = b;
+    out.push_back(channel_event("NewConnectedLine", b));
+    refresh_peer_device(callee.name, "edq", out);
+    out.push_back(dial_event("DialBegin", a, b, {{"DialString", std::string(dial_string)}}));
+    a.connected = b.callerid;
+    *state_.find_channel(a.name) = a;
+    out.push_back(channel_event("NewConnectedLine", a));
+    b.state = 5;
+    *state_.find_channel(b.name) = b;
+    out.push_back(channel_event("Newstate", b));
+    if (flavor_traits().dial_state) out.push_back(dial_event("DialState", a, b, {{"DialStatus", "RINGING"}}));
+    call.caller = a.name;
+    call.callee = b.name;
+}
+
+// `a` exists (Newchannel sent) and is about to run Dial(); an extension callee may be in DND or
+// unregistered, which ends the call at once.
+Outcome Simulator::dial(Channel a, const Peer& callee, std::string_view dial_string, double now) {
     Outcome result;
-    const Peer* caller_peer = state_.find_peer(from);
-    const Peer* callee_peer = state_.find_peer(to);
-    if (!caller_peer) return {"unknown peer " + std::string(from), {}, {}};
-    if (!callee_peer) return {"unknown peer " + std::string(to), {}, {}};
-    if (!caller_peer->registered) return {std::string(from) + " is not registered", {}, {}};
-    if (from == to) return {"a peer cannot call itself", {}, {}};
     Events& out = result.events;
     const std::string order = device_order();
-
-    Channel a = new_channel(*caller_peer, now);
-    a.exten = std::string(to);
-    a.dnid = std::string(to);
-    a.application = "Dial";
-    a.application_data = state_.tech + "/" + std::string(to) + ",20,tTkK";
-    if (flavor_traits().newchannel_rings) a.state = 4;
-    state_.channels.push_back(a);
-    out.push_back(channel_event("Newchannel", a));
-    if (a.state != 4) {
-        state_.find_channel(a.name)->state = a.state = 4;
-        out.push_back(channel_event("Newstate", a));
-    }
-    result.detail = std::to_string(++call_counter_);
-    const auto dnd = state_.db_get("DND", to);
-    const bool busy = dnd && *dnd == "YES";  // the dialplan answers Busy() before it dials
-    if (!busy && !callee_peer->registered && flavor_traits().pjsip) {
+    Call call;
+    call.id = next_call_id();
+    result.detail = call.id;
+    a.call_id = call.id;
+    *state_.find_channel(a.name) = a;
+    const bool trunk = is_trunk(callee);
+    const auto dnd = state_.db_get("DND", callee.name);
+    const bool busy = !trunk && dnd && *dnd == "YES";  // the dialplan answers Busy() before it dials
+    if (!busy && !callee.registered && flavor_traits().pjsip) {
         // No contact: PJSIP fails the Dial before the caller's device state is even published.
         a.priority = 2;
         out.push_back(channel_event("SoftHangupRequest", a, {{"Cause", "16"}}));
@@ -257,7 +330,7 @@ Outcome Simulator::start_call(std::string_view from, std::string_view to, double
         hangup_events(out, a, 3, true);
         return result;
     }
-    refresh_peer_device(from, order, out);
+    refresh_peer_device(a.peer, order, out);
     if (busy) {
         a.state = 7;
         a.context = "sub-local-ext";
@@ -266,54 +339,135 @@ Outcome Simulator::start_call(std::string_view from, std::string_view to, double
         out.push_back(channel_event("Newstate", a));
         remove_channel(a.name);
         hangup_events(out, a, 17);
-        refresh_peer_device(from, order, out);
+        refresh_peer_device(a.peer, order, out);
         return result;
     }
-    if (!callee_peer->registered) {  // chan_sip: Dial() gives CHANUNAVAIL
+    if (!callee.registered) {  // chan_sip: Dial() gives CHANUNAVAIL
         a.priority = 2;
         out.push_back(channel_event("SoftHangupRequest", a, {{"Cause", "16"}}));
         remove_channel(a.name);
-        refresh_peer_device(from, order, out);
+        refresh_peer_device(a.peer, order, out);
         hangup_events(out, a, 20);
         return result;
     }
-
-    Channel b = new_channel(*callee_peer, now);
-    b.exten = "s";
-    b.linkedid = a.linkedid;
-    b.dialed = true;
-    b.application = "AppDial";
-    b.application_data = "(Outgoing Line)";
-    state_.channels.push_back(b);
-    out.push_back(channel_event("Newchannel", b));
-    b.connected = a.callerid;
-    *state_.find_channel(b.name) = b;
-    out.push_back(channel_event("NewConnectedLine", b));
-    refresh_peer_device(to, "edq", out);
-    a.context = "sub-local-ext";
-    a.exten = "s";
-    a.priority = 5;
-    out.push_back(dial_event("DialBegin", a, b, {{"DialString", std::string(to)}}));
-    a.connected = b.callerid;
-    *state_.find_channel(a.name) = a;
-    out.push_back(channel_event("NewConnectedLine", a));
-    b.state = 5;
-    *state_.find_channel(b.name) = b;
-    out.push_back(channel_event("Newstate", b));
-    if (flavor_traits().dial_state) out.push_back(dial_event("DialState", a, b, {{"DialStatus", "RINGING"}}));
-
-    state_.calls.push_back({result.detail, a.name, b.name, {}, false});
+    if (!trunk) {
+        a.context = "sub-local-ext";
+        a.exten = "s";
+        a.priority = 5;
+    }
+    ring(a, callee, dial_string, call, now, out);
+    state_.calls.insert(call.id, call);
     return result;
 }
 
-Outcome Simulator::answer_call(std::string_view call_id) {
-    Outcome result;
+Outcome Simulator::start_call(std::string_view from, std::string_view to, double now) {
+    now = clock(now);
+    const Peer* caller_peer = state_.find_peer(from);
+    const Peer* callee_peer = state_.find_peer(to);
+    if (!caller_peer) return {"unknown peer " + std::string(from), {}, {}};
+    if (!callee_peer) return {"unknown peer " + std::string(to), {}, {}};
+    if (!caller_peer->registered) return {std::string(from) + " is not registered", {}, {}};
+    if (from == to) return {"a peer cannot call itself", {}, {}};
+    Events out;
+
+    Channel a = new_channel(*caller_peer, now);
+    a.exten = std::string(to);
+    a.dnid = std::string(to);
+    a.application = "Dial";
+    a.application_data = state_.tech + "/" + std::string(to) + ",20,tTkK";
+    if (flavor_traits().newchannel_rings) a.state = 4;
+    state_.add_channel(a);
+    out.push_back(channel_event("Newchannel", a));
+    if (a.state != 4) {
+        a.state = 4;
+        out.push_back(channel_event("Newstate", a));
+    }
+    Outcome result = dial(a, *callee_peer, to, now);
+    out.insert(out.end(), std::make_move_iterator(result.events.begin()), std::make_move_iterator(result.events.end()));
+    result.events = std::move(out);
+    return result;
+}
+
+Outcome Simulator::start_trunk_call(std::string_view from, std::string_view number, std::string_view trunk_name,
+                                    double now) {
+    now = clock(now);
+    const Peer* caller_peer = state_.find_peer(from);
+    const Peer* trunk = state_.find_peer(trunk_name);
+    if (!caller_peer) return {"unknown peer " + std::string(from), {}, {}};
+    if (!trunk || !is_trunk(*trunk)) return {"unknown trunk " + std::string(trunk_name), {}, {}};
+    if (!caller_peer->registered) return {std::string(from) + " is not registered", {}, {}};
+    if (number.empty() || number.find_first_not_of("0123456789*#+") != std::string_view::npos)
+        return {"bad number " + std::string(number), {}, {}};
+    // The outbound route: Dial(SIP/trunk1/<number>) or Dial(PJSIP/<number>@trunk1).
+    const std::string dial_string = flavor_traits().pjsip ? std::string(number) + "@" + trunk->name
+                                                          : trunk->name + "/" + std::string(number);
+    Events out;
+    Channel a = new_channel(*caller_peer, now);
+    a.exten = std::string(number);
+    a.dnid = std::string(number);
+    a.application = "Dial";
+    a.application_data = state_.tech + "/" + dial_string + ",60,tT";
+    if (flavor_traits().newchannel_rings) a.state = 4;
+    state_.add_channel(a);
+    out.push_back(channel_event("Newchannel", a));
+    if (a.state != 4) {
+        a.state = 4;
+        out.push_back(channel_event("Newstate", a));
+    }
+    // The trunk leg shows the dialled number as its caller ID until the far end says otherwise.
+    Peer far_end = *trunk;
+    far_end.callerid = {"<unknown>", std::string(number)};
+    Outcome result = dial(a, far_end, dial_string, now);
+    out.insert(out.end(), std::make_move_iterator(result.events.begin()), std::make_move_iterator(result.events.end()));
+    result.events = std::move(out);
+    return result;
+}
+
+Outcome Simulator::incoming_call(std::string_view trunk_name, std::string_view caller_number, std::string_view to,
+                                 double now) {
+    now = clock(now);
+    const Peer* trunk = state_.find_peer(trunk_name);
+    const Peer* callee = state_.find_peer(to);
+    if (!trunk || !is_trunk(*trunk)) return {"unknown trunk " + std::string(trunk_name), {}, {}};
+    if (!callee || is_trunk(*callee)) return {"unknown peer " + std::string(to), {}, {}};
+    if (caller_number.empty()) return {"missing caller id", {}, {}};
+    Events out;
+    Channel a = new_channel(*trunk, now);
+    a.callerid = {std::string(caller_number), std::string(caller_number)};
+    a.context = "from-trunk";
+    a.exten = std::string(to);
+    a.dnid = std::string(to);
+    a.application = "Dial";
+    a.application_data = state_.tech + "/" + std::string(to) + ",20,tTkK";
+    if (flavor_traits().newchannel_rings) a.state = 4;
+    state_.add_channel(a);
+    out.push_back(channel_event("Newchannel", a));
+    if (a.state != 4) {
+        a.state = 4;
+        out.push_back(channel_event("Newstate", a));
+    }
+    Outcome result = dial(a, *callee, to, now);
+    out.insert(out.end(), std::make_move_iterator(result.events.begin()), std::make_move_iterator(result.events.end()));
+    result.events = std::move(out);
+    return result;
+}
+
+Outcome Simulator::answer_call(std::string_view call_id, double now) {
+    now = clock(now);
     Call* call = state_.find_call(call_id);
     if (!call) return {"unknown call " + std::string(call_id), {}, {}};
     if (call->answered) return {"call " + std::string(call_id) + " is already answered", {}, {}};
+    if (call->kind == CallKind::Queue) {
+        // The first ringing agent picks up.
+        if (call->ringing.empty()) return {"no agent rings for call " + std::string(call_id), {}, {}};
+        const Channel* agent = state_.find_channel(call->ringing.front());
+        if (!agent) return {"call " + std::string(call_id) + " has no channels", {}, {}};
+        return queue_answer(call->queue, agent->peer, now);
+    }
     Channel* a = state_.find_channel(call->caller);
     Channel* b = state_.find_channel(call->callee);
     if (!a || !b) return {"call " + std::string(call_id) + " has no channels", {}, {}};
+    Outcome result;
     Events& out = result.events;
 
     b->state = 6;
@@ -323,25 +477,25 @@ Outcome Simulator::answer_call(std::string_view call_id) {
     out.push_back(dial_event("DialEnd", *a, *b, {{"DialStatus", "ANSWER"}}));
     a->state = 6;
     out.push_back(channel_event("Newstate", *a));
-    call->bridge_id = bridge_uuid();
     call->answered = true;
-    out.push_back(bridge_event("BridgeCreate", call->bridge_id, 0));
-    b->bridge_id = call->bridge_id;
-    out.push_back(bridge_event("BridgeEnter", call->bridge_id, 1, b));
-    a->bridge_id = call->bridge_id;
-    out.push_back(bridge_event("BridgeEnter", call->bridge_id, 2, a));
+    call->answered_at = now;
+    Bridge& bridge = create_bridge(out, {});
+    call->bridge_id = bridge.id;
+    enter_bridge(bridge, *b, out);
+    enter_bridge(bridge, *a, out);
     return result;
 }
 
-Outcome Simulator::hangup_call(std::string_view call_id, HangupSide side, int cause) {
+Outcome Simulator::hangup_two_party(Call call, HangupSide side, int cause) {
     Outcome result;
-    Call* found = state_.find_call(call_id);
-    if (!found) return {"unknown call " + std::string(call_id), {}, {}};
-    const Call call = *found;
-    std::erase_if(state_.calls, [&](const Call& c) { return c.id == call.id; });
+    state_.calls.erase(call.id);
     const Channel* pa = state_.find_channel(call.caller);
     const Channel* pb = state_.find_channel(call.callee);
-    if (!pa || !pb) return result;
+    if (!pa || !pb) {
+        if (pa) remove_channel(pa->name);
+        if (pb) remove_channel(pb->name);
+        return result;
+    }
     Channel a = *pa, b = *pb;
     Events& out = result.events;
     const std::string order = device_order();
@@ -391,40 +545,61 @@ Outcome Simulator::hangup_call(std::string_view call_id, HangupSide side, int ca
         refresh_peer_device(a.peer, order, out);
         return result;
     }
-
-    const Channel& first = side == HangupSide::Callee ? b : a;
-    const Channel& other = side == HangupSide::Callee ? a : b;
-    std::vector<ami::Header> request;
-    if (flavor_traits().hangup_request_cause) request.push_back({"Cause", std::to_string(cause)});
-    out.push_back(channel_event("HangupRequest", first, request));
-    out.push_back(bridge_event("BridgeLeave", call.bridge_id, 1, &first));
-    out.push_back(bridge_event("BridgeLeave", call.bridge_id, 0, &other));
-    out.push_back(channel_event("SoftHangupRequest", other, {{"Cause", std::to_string(cause)}}));
-    if (flavor_traits().hangup_sender_first) {  // Asterisk 13 and 22
-        remove_channel(first.name);
-        hangup_events(out, first, cause);
-        refresh_peer_device(first.peer, order, out);
-        remove_channel(other.name);
-        hangup_events(out, other, cause);
-        refresh_peer_device(other.peer, order, out);
-        out.push_back(bridge_event("BridgeDestroy", call.bridge_id, 0));
-        return result;
-    }
-    remove_channel(other.name);
-    hangup_events(out, other, cause);
-    refresh_peer_device(other.peer, order, out);
-    out.push_back(bridge_event("BridgeDestroy", call.bridge_id, 0));
-    remove_channel(first.name);
-    hangup_events(out, first, cause);
-    refresh_peer_device(first.peer, "edq", out);
+    end_bridged_call(call, side, cause, out);
     return result;
+}
+
+// Asterisk 20 reports the caller's Hangup first, 13 and 22 the side that hung up first; the
+// caller runs the dialplan, so it is the one that gets the SoftHangupRequest.
+void Simulator::end_bridged_call(const Call& call, HangupSide side, int cause, Events& out,
+                                 const std::function<void(const Channel&, const Channel&, Events&)>& after_request) {
+    Channel* pa = state_.find_channel(call.caller);
+    Channel* pb = state_.find_channel(call.callee);
+    if (!pa || !pb) return;
+    const std::string order = device_order();
+    Channel& first = side == HangupSide::Callee ? *pb : *pa;
+    Channel& other = side == HangupSide::Callee ? *pa : *pb;
+    // Only a channel that does not run the dialplan (a Dial()ed leg) reports the Cause.
+    std::vector<ami::Header> request;
+    if (flavor_traits().hangup_request_cause && side == HangupSide::Callee)
+        request.push_back({"Cause", std::to_string(cause)});
+    out.push_back(channel_event("HangupRequest", first, request));
+    if (after_request) after_request(*pa, *pb, out);
+    const std::string bridge_id = first.bridge_id;
+    leave_bridge(first, out);
+    leave_bridge(other, out);
+    const Channel a = *pa, b = *pb;
+    out.push_back(channel_event("SoftHangupRequest", a, {{"Cause", std::to_string(cause)}}));
+    const Channel& hung_first = flavor_traits().hangup_sender_first ? (side == HangupSide::Callee ? b : a) : a;
+    const Channel& hung_last = &hung_first == &a ? b : a;
+    remove_channel(hung_first.name);
+    hangup_events(out, hung_first, cause);
+    refresh_peer_device(hung_first.peer, order, out);
+    if (!flavor_traits().hangup_sender_first) destroy_bridge(bridge_id, out);
+    remove_channel(hung_last.name);
+    hangup_events(out, hung_last, cause);
+    refresh_peer_device(hung_last.peer, flavor_traits().hangup_sender_first ? order : std::string("edq"), out);
+    if (flavor_traits().hangup_sender_first) destroy_bridge(bridge_id, out);
+}
+
+Outcome Simulator::hangup_call(std::string_view call_id, HangupSide side, int cause, double now) {
+    now = clock(now);
+    Call* found = state_.find_call(call_id);
+    if (!found) return {"unknown call " + std::string(call_id), {}, {}};
+    const Call call = *found;
+    if (call.kind == CallKind::Queue) {
+        if (!call.answered) return queue_abandon_call(call, now);
+        return queue_complete_call(call, side, now);
+    }
+    return hangup_two_party(call, side, cause);
 }
 
 Outcome Simulator::hold_call(std::string_view call_id, bool hold) {
     Outcome result;
     Call* call = state_.find_call(call_id);
     if (!call) return {"unknown call " + std::string(call_id), {}, {}};
-    if (!call->answered) return {"call " + std::string(call_id) + " is not answered", {}, {}};
+    if (!call->answered || call->callee.empty())
+        return {"call " + std::string(call_id) + " is not answered", {}, {}};
     Channel* a = state_.find_channel(call->caller);
     Channel* b = state_.find_channel(call->callee);
     if (!a || !b) return {"call " + std::string(call_id) + " has no channels", {}, {}};
@@ -442,11 +617,33 @@ Outcome Simulator::hold_call(std::string_view call_id, bool hold) {
     return result;
 }
 
-Outcome Simulator::hangup_channel(std::string_view channel, int cause) {
-    Call* call = state_.find_call_of_channel(channel);
-    if (!call) return {"No such channel", {}, {}};
-    const HangupSide side = call->callee == channel ? HangupSide::Callee : HangupSide::Caller;
-    return hangup_call(std::string(call->id), side, cause);
+Outcome Simulator::hangup_channel(std::string_view channel, int cause, double now) {
+    now = clock(now);
+    if (Call* call = state_.find_call_of_channel(channel)) {
+        const HangupSide side = call->caller == channel ? HangupSide::Caller : HangupSide::Callee;
+        if (call->kind == CallKind::Queue && !call->answered && side == HangupSide::Callee) {
+            // A ringing agent rejects: it stops ringing, the caller keeps waiting.
+            Call copy = *call;
+            Outcome result;
+            std::erase(call->ringing, std::string(channel));
+            Channel* agent = state_.find_channel(channel);
+            Channel* caller = state_.find_channel(copy.caller);
+            if (agent && caller) {
+                const Channel b = *agent;
+                result.events.push_back(dial_event("DialEnd", *caller, b, {{"DialStatus", "BUSY"}}));
+                remove_channel(b.name);
+                hangup_events(result.events, b, 17, true);
+                refresh_peer_device(b.peer, device_order(), result.events);
+            }
+            return result;
+        }
+        return hangup_call(std::string(call->id), side, cause, now);
+    }
+    if (const ParkedCall* parked = state_.find_parked_channel(channel)) return park_giveup(parked->space, now);
+    for (const auto& conference : state_.conferences)
+        for (const auto& user : conference.users)
+            if (user.channel == channel) return conf_leave(std::string(conference.name), std::string(channel), false);
+    return {"No such channel", {}, {}};
 }
 
 void Simulator::apply_recorded_event(const ami::Message& event) {
@@ -474,7 +671,7 @@ void Simulator::apply_recorded_event(const ami::Message& event) {
         auto it = std::find_if(state_.contacts.begin(), state_.contacts.end(),
                                [&](const auto& entry) { return entry.second.uri == uri; });
         if (status == "Removed") {
-            if (it != state_.contacts.end()) state_.contacts.erase(it);
+            if (it != state_.contacts.end()) state_.remove_contact(std::string(it->first));
             return;
         }
         if (it == state_.contacts.end()) {
@@ -483,7 +680,9 @@ void Simulator::apply_recorded_event(const ami::Message& event) {
             c.endpoint = std::string(event.get("EndpointName"));
             c.id = c.aor + ";@" + random_hex(32);
             c.uri = std::string(uri);
-            it = state_.contacts.emplace(c.id, c).first;
+            const std::string id = c.id;
+            state_.add_contact(std::move(c));
+            it = state_.contacts.find(id);
         }
         it->second.status = std::string(status);
         it->second.roundtrip_usec = std::string(event.get("RoundtripUsec"));

@@ -1,0 +1,41 @@
+#include "calls/calls_module.hpp"
+
+#include "calls/calls_view.hpp"
+
+namespace calls {
+
+namespace {
+std::string dump(const nlohmann::ordered_json& j) { return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace); }
+}  // namespace
+
+void CallsModule::start(modules::Context& context) {
+    Module::start(context);
+    on_resync();
+}
+
+void CallsModule::publish(const std::string& linkedid) {
+    const std::string topic = context_->topics.call(linkedid);
+    if (!mqtt::is_topic_level(linkedid)) return;
+    const auto j = render_call(context_->state.calls(), linkedid, context_->state.extensions().trunks(), context_->wall_clock());
+    if (j.is_null()) context_->store.clear(topic);
+    else context_->store.set(topic, dump(j));
+}
+
+void CallsModule::on_changes(const model::ChangeSet& changes) {
+    if (!context_) return;
+    for (const auto& id : changes.calls) publish(id);
+}
+
+void CallsModule::on_resync() {
+    if (!context_) return;
+    std::map<std::string, std::string> wanted;
+    const auto& state = context_->state;
+    for (const auto& id : state.calls().linkedids()) {
+        if (!mqtt::is_topic_level(id)) continue;
+        wanted[context_->topics.call(id)] =
+            dump(render_call(state.calls(), id, state.extensions().trunks(), context_->wall_clock()));
+    }
+    context_->store.replace_subtree(context_->topics.call(""), wanted);
+}
+
+}  // namespace calls
