@@ -74,6 +74,7 @@ struct Scenario {
     std::set<std::string> masked = {};     // "Event.Header" values not compared
     std::set<std::string> unordered = {};  // event names whose order is a race in the recording
     std::set<std::string> expected = {};   // event names the scenario must have compared
+    std::set<std::string> answers = {};    // actions whose answers it must have compared
 };
 
 // Replaces made-up ids with stable names: a channel by its peer and how many channels that peer
@@ -333,6 +334,11 @@ void expect_scenario(const Scenario& sc) {
     recorded_names.learn(r.recorded);
     simulated_names.learn(r.simulated);
     ASSERT_EQ(r.answers.size(), r.requests.size());
+    for (const auto& action : sc.answers) {
+        bool compared = false;
+        for (const auto& request : r.requests) compared |= request.rfind(action + " ", 0) == 0;
+        EXPECT_TRUE(compared) << sc.name << "/" << sc.file << ": no answer to " << action << " compared";
+    }
     for (std::size_t i = 0; i < r.answers.size(); ++i)
         EXPECT_EQ(answer_sorted(simulated_names.text(r.answers[i].second)),
                   answer_sorted(recorded_names.text(r.answers[i].first)))
@@ -354,6 +360,12 @@ const std::set<std::string> kQueueEvents{"QueueCallerJoin", "QueueCallerLeave", 
 const std::set<std::string> kParkingEvents{"ParkedCall", "UnParkedCall", "BridgeEnter", "BridgeLeave", "Hangup"};
 const std::set<std::string> kConfEvents{"ConfbridgeStart", "ConfbridgeJoin", "ConfbridgeMute", "ConfbridgeUnmute",
                                         "ConfbridgeLeave", "ConfbridgeEnd", "BridgeEnter", "Hangup"};
+const std::set<std::string> kQueueAnswers{"QueueStatus", "QueueSummary", "QueueAdd", "QueuePause", "QueuePenalty",
+                                          "QueueRemove"};
+const std::set<std::string> kParkingAnswers{"Park", "ParkedCalls", "Parkinglots", "ExtensionState"};
+const std::set<std::string> kConfAnswers{"ConfbridgeListRooms", "ConfbridgeList", "ConfbridgeMute", "ConfbridgeUnmute",
+                                         "ConfbridgeLock", "ConfbridgeUnlock", "ConfbridgeKick"};
+const std::set<std::string> kCallAnswers{"CoreShowChannels", "Status", "BridgeList", "BridgeInfo"};
 const std::set<std::string> kCallEvents{"Newchannel", "DialBegin", "DialEnd", "BridgeEnter", "Hold", "Unhold",
                                         "BridgeLeave", "BridgeDestroy", "Hangup"};
 
@@ -361,69 +373,69 @@ TEST(SimScenarios, Asterisk20QueueFile06) {
     auto events = kQueueEvents;
     events.insert("QueueCallerAbandon");
     expect_scenario({Flavor::Asterisk20ChanSip, "asterisk20-chansip", "06-queue-401.txt", {}, "2002", {}, kRacyDial, {},
-                     events});
+                     events, kQueueAnswers});
 }
 
 TEST(SimScenarios, Asterisk22QueueFile04) {
     expect_scenario({Flavor::Asterisk22Pjsip, "asterisk22-pjsip", "04-queue-402.txt", {}, "3002", {}, kRacyDial, {},
-                     kQueueEvents});
+                     kQueueEvents, kQueueAnswers});
 }
 
 TEST(SimScenarios, Asterisk13QueueFile04) {
     auto events = kQueueEvents;
     events.insert("QueueCallerAbandon");
     expect_scenario({Flavor::Asterisk13ChanSip, "asterisk13-chansip", "04-queue-403.txt", {}, "4002", {}, kRacyDial, {},
-                     events});
+                     events, kQueueAnswers});
 }
 
 TEST(SimScenarios, Asterisk20ParkingFile07) {
     auto events = kParkingEvents;
     events.insert("ParkedCallGiveUp");
     expect_scenario({Flavor::Asterisk20ChanSip, "asterisk20-chansip", "07-parking.txt", {}, {}, {}, kQueueHistory,
-                     {"NewConnectedLine"}, events});
+                     {"NewConnectedLine"}, events, kParkingAnswers});
 }
 
 TEST(SimScenarios, Asterisk22ParkingFile05) {
     expect_scenario({Flavor::Asterisk22Pjsip, "asterisk22-pjsip", "05-parking.txt", {}, {}, "BlindTransfer",
-                     kQueueHistory, {"Hangup"}, kParkingEvents});
+                     kQueueHistory, {"Hangup"}, kParkingEvents, kParkingAnswers});
 }
 
 TEST(SimScenarios, Asterisk13ParkingFile05) {
     auto events = kParkingEvents;
     events.insert("ParkedCallGiveUp");
     expect_scenario({Flavor::Asterisk13ChanSip, "asterisk13-chansip", "05-parking.txt", {}, {}, {}, kQueueHistory, {},
-                     events});
+                     events, kParkingAnswers});
 }
 
 TEST(SimScenarios, Asterisk20ConfBridgeFile08) {
     expect_scenario({Flavor::Asterisk20ChanSip, "asterisk20-chansip", "08-confbridge-800.txt", {"800"}, {}, {}, {}, {},
-                     kConfEvents});
+                     kConfEvents, kConfAnswers});
 }
 
 TEST(SimScenarios, Asterisk22ConfBridgeFile06) {
     expect_scenario({Flavor::Asterisk22Pjsip, "asterisk22-pjsip", "06-confbridge-801.txt", {"801"}, {}, {}, {}, {},
-                     kConfEvents});
+                     kConfEvents, kConfAnswers});
 }
 
 TEST(SimScenarios, Asterisk13ConfBridgeFile06) {
     expect_scenario({Flavor::Asterisk13ChanSip, "asterisk13-chansip", "06-confbridge-802.txt", {"802"}, {}, {}, {}, {},
-                     kConfEvents});
+                     kConfEvents, kConfAnswers});
 }
 
 // Two-party calls, with the mid-call CoreShowChannels, Status, BridgeList and BridgeInfo answers.
 TEST(SimScenarios, Asterisk20CallFile05) {
     expect_scenario({Flavor::Asterisk20ChanSip, "asterisk20-chansip", "05-call-2001-2002.txt", {}, {}, {}, kRacyDial, {},
-                     kCallEvents});
+                     kCallEvents, kCallAnswers});
 }
 
 TEST(SimScenarios, Asterisk22CallFile03) {
     expect_scenario({Flavor::Asterisk22Pjsip, "asterisk22-pjsip", "03-call-3001-3002.txt", {}, {}, {}, kRacyDial, {},
-                     kCallEvents});
+                     kCallEvents, kCallAnswers});
 }
 
 TEST(SimScenarios, Asterisk13CallFile03) {
     expect_scenario({Flavor::Asterisk13ChanSip, "asterisk13-chansip", "03-call-4001-4002.txt", {}, {}, {}, kRacyDial, {},
-                     kCallEvents});
+                     kCallEvents, kCallAnswers});
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ Outcome Simulator::park(const ParkRequest& request, double now) {
     ParkingLot* lot = state_.find_parking_lot(request.lot.empty() ? "default" : request.lot);
     if (!lot) return {"Failed to park: no parking lot " + request.lot, {}, {}};
     if (state_.find_parked_channel(parkee->name)) return {"Channel is already parked", {}, {}};
+    // The simulator parks channels of answered two-party calls only.
+    const Call* call = state_.find_call_of_channel(parkee->name);
+    if (!call || !call->answered || call->callee.empty()) return {"Park action failed", {}, {}};
     std::string parker = state_.tech + "/" + parkee->peer;
     if (!request.timeout_channel.empty()) {
         const Channel* timeout_channel = state_.find_channel(request.timeout_channel);
