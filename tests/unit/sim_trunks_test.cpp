@@ -335,7 +335,8 @@ TEST(SimScale, TenThousandExtensionsAndTwoThousandCalls) {
         EXPECT_EQ(calls.detail, "1 2000");
         EXPECT_EQ(sim.state().calls.size(), 2000u);
         EXPECT_EQ(sim.state().channels.size(), 4000u);
-        EXPECT_LT(call_seconds, 2.0) << traits(flavor).name;
+        // Timings are reported, not asserted (no timed tests; bench/ measures): the scale is.
+        ::testing::Test::RecordProperty(std::string(traits(flavor).name) + "_calls_seconds", std::to_string(call_seconds));
         std::size_t bridge_enters = 0;
         for (const auto& e : calls.events) bridge_enters += e.event() == "BridgeEnter";
         EXPECT_EQ(bridge_enters, 4000u);
@@ -347,7 +348,7 @@ TEST(SimScale, TenThousandExtensionsAndTwoThousandCalls) {
             const auto t0 = std::chrono::steady_clock::now();
             const ActionReply reply = handler.handle(request, 1795801310);
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            EXPECT_LT(seconds, 0.5) << action << " took " << seconds << " s";
+            ::testing::Test::RecordProperty(std::string(action) + "_seconds", std::to_string(seconds));
             const auto at = reply.bytes.rfind("Event: " + std::string(complete_event) + "\r\n");
             EXPECT_NE(at, std::string::npos) << action;
             return reply.bytes.substr(at);
