@@ -39,6 +39,9 @@ core::CoreOptions core_options(const config::Config& c) {
     o.started_at = iso8601_now();
     o.ami_host = c.ami.host;
     o.ami_port = c.ami.port;
+    o.commands = c.commands;
+    o.dial_prefix = c.ami.prefix;
+    o.action_timeout = c.ami.action_timeout;
     return o;
 }
 }  // namespace

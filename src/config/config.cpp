@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -10,9 +11,12 @@
 #include <memory>
 #include <set>
 #include <system_error>
+#include <regex>
 #include <tuple>
 
 #include <toml++/toml.h>
+
+#include "commands/names.hpp"
 
 namespace config {
 namespace {
@@ -31,6 +35,9 @@ constexpr Range kAmiKeepaliveMs{1000, 3'600'000};
 constexpr Range kActionTimeoutMs{100, 600'000};
 constexpr Range kQosRange{0, 2};
 constexpr Range kMqttKeepaliveSeconds{1, 3600};
+constexpr Range kMaxPayloadBytes{256, 1024 * 1024};
+constexpr Range kMaxInFlight{1, 100000};
+constexpr Range kRingTimeoutMs{1000, 600'000};
 
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 constexpr std::array<std::string_view, 6> kMqttSchemes{"tcp://", "mqtt://", "ssl://", "mqtts://", "ws://", "wss://"};
@@ -191,6 +198,33 @@ public:
             return std::nullopt;
         }
         return value;
+    }
+
+    // An array of non-empty strings without CR, LF or NUL (they may reach AMI); nullopt if absent.
+    std::optional<std::vector<std::string>> string_array(std::string_view key) {
+        const toml::node* node = find(key);
+        if (!node) return std::nullopt;
+        const toml::array* array = node->as_array();
+        if (!array) {
+            errors_.at(*node, quoted(key) + " must be an array of strings");
+            return std::nullopt;
+        }
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            const toml::node& element = *array->get(i);
+            const std::string name = "'" + name_ + "." + std::string(key) + "[" + std::to_string(i) + "]'";
+            const auto* str = element.as_string();
+            if (!str) {
+                errors_.at(element, name + " must be a string");
+            } else if (str->get().empty()) {
+                errors_.at(element, name + " must not be empty");
+            } else if (has_crlf_or_nul(str->get())) {
+                errors_.at(element, name + " must not contain CR, LF or NUL");
+            } else {
+                out.push_back(str->get());
+            }
+        }
+        return out;
     }
 
     void report_unknown_keys() {
@@ -391,27 +425,77 @@ void read_mqtt(Section& s, const Getenv& env, const fs::path& base_dir, MqttConf
 }
 
 void read_pbx(Section& s, PbxConfig& pbx) {
+    if (auto v = s.string_array("trunks")) pbx.trunks = std::move(*v);
+    s.report_unknown_keys();
+}
+
+// A dialplan context, a feature code prefix: printable ASCII without spaces.
+bool is_plain_token(std::string_view v) {
+    return !v.empty() && v.size() <= 80 &&
+           std::all_of(v.begin(), v.end(), [](char c) { return c > ' ' && c < 0x7f && c != ','; });
+}
+
+void read_commands(Section& s, CommandsConfig& c) {
     Errors& errors = s.errors();
-    if (const toml::node* node = s.find("trunks")) {
-        const toml::array* array = node->as_array();
-        if (!array) {
-            errors.at(*node, s.quoted("trunks") + " must be an array of strings");
-        } else {
-            for (std::size_t i = 0; i < array->size(); ++i) {
-                const toml::node& element = *array->get(i);
-                const std::string name = "'pbx.trunks[" + std::to_string(i) + "]'";
-                const auto* str = element.as_string();
-                if (!str) {
-                    errors.at(element, name + " must be a string");
-                } else if (str->get().empty()) {
-                    errors.at(element, name + " must not be empty");
-                } else if (has_crlf_or_nul(str->get())) {
-                    errors.at(element, name + " must not contain CR, LF or NUL");
-                } else {
-                    pbx.trunks.push_back(str->get());
-                }
+    if (auto v = s.boolean("enabled")) c.enabled = *v;
+    if (auto v = s.string_array("disabled")) {
+        const toml::array* array = s.find("disabled")->as_array();
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            const auto& name = (*v)[i];
+            if (std::find(commands::kCommandNames.begin(), commands::kCommandNames.end(), name) ==
+                commands::kCommandNames.end()) {
+                errors.at(*array->get(i), "'commands.disabled': unknown command '" + name + "' (known: " +
+                                              join(commands::kCommandNames, ", ") + ")");
             }
         }
+        c.disabled = std::move(*v);
+    }
+    const auto token = [&](std::string_view key, std::string& out) {
+        if (auto v = s.ami_string(key)) {
+            if (is_plain_token(*v)) out = *v;
+            else errors.at(*s.find(key), s.quoted(key) + " must be 1-80 printable characters without spaces or commas");
+        }
+    };
+    token("context", c.context);
+    token("pickup_prefix", c.pickup_prefix);
+    token("parking_context", c.parking_context);
+    if (auto v = s.ami_string("recording_format")) {
+        if (!v->empty() && v->size() <= 8 && std::all_of(v->begin(), v->end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)); }))
+            c.recording_format = *v;
+        else
+            errors.at(*s.find("recording_format"), s.quoted("recording_format") + " must be a file extension such as wav or gsm");
+    }
+    if (auto v = s.string_array("allowed_contexts")) {
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            if (!is_plain_token((*v)[i]))
+                errors.at(*s.find("allowed_contexts")->as_array()->get(i),
+                          "'commands.allowed_contexts[" + std::to_string(i) + "]' must be printable without spaces or commas");
+        }
+        c.allowed_contexts = std::move(*v);
+    }
+    if (!s.find("allowed_contexts")) c.allowed_contexts = {c.context};
+    else if (c.allowed_contexts.empty()) errors.at(*s.find("allowed_contexts"), s.quoted("allowed_contexts") + " must not be empty");
+    if (auto v = s.string("dial_pattern")) {
+        try {
+            std::regex check(*v, std::regex::ECMAScript);
+            c.dial_pattern = *v;
+        } catch (const std::regex_error& e) {
+            errors.at(*s.find("dial_pattern"), s.quoted("dial_pattern") + " is not a valid regular expression: " + e.what());
+        }
+    }
+    if (auto v = s.boolean("allow_unknown_from")) c.allow_unknown_from = *v;
+    if (auto v = s.integer("max_payload_bytes", kMaxPayloadBytes, "bytes")) c.max_payload_bytes = static_cast<std::size_t>(*v);
+    if (auto v = s.integer("max_in_flight", kMaxInFlight)) c.max_in_flight = static_cast<std::size_t>(*v);
+    if (auto v = s.integer("ring_timeout", kRingTimeoutMs, "milliseconds")) c.ring_timeout = std::chrono::milliseconds(*v);
+    if (auto v = s.boolean("raw_ami")) c.raw_ami = *v;
+    if (auto v = s.string_array("raw_ami_allow")) {
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            const auto& name = (*v)[i];
+            if (!std::all_of(name.begin(), name.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)); }))
+                errors.at(*s.find("raw_ami_allow")->as_array()->get(i),
+                          "'commands.raw_ami_allow[" + std::to_string(i) + "]' must be an AMI action name (letters and digits)");
+        }
+        c.raw_ami_allow = std::move(*v);
     }
     s.report_unknown_keys();
 }
@@ -456,12 +540,14 @@ LoadResult parse(std::string_view toml_text, std::string source_name, const Gete
     read_mqtt(mqtt, env, base_dir, config.mqtt);
     Section pbx(errors, table("pbx"), "pbx");
     read_pbx(pbx, config.pbx);
+    Section commands(errors, table("commands"), "commands");
+    read_commands(commands, config.commands);
     Section log(errors, table("log"), "log");
     read_log(log, config.log);
 
     for (auto&& [key, node] : root) {
         const std::string_view name = key.str();
-        if (name == "ami" || name == "mqtt" || name == "pbx" || name == "log") continue;
+        if (name == "ami" || name == "mqtt" || name == "pbx" || name == "commands" || name == "log") continue;
         const std::string what = node.is_table() ? "unknown table '" : "unknown key '";
         errors.at(node.is_table() || !key.source().begin.line ? node.source() : key.source(),
                   what + std::string(name) + "'");

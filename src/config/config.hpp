@@ -67,6 +67,26 @@ struct PbxConfig {
     bool operator==(const PbxConfig&) const = default;
 };
 
+// MQTT commands (docs/topics.md "Commands"). Every MQTT byte is untrusted: these are the limits.
+struct CommandsConfig {
+    bool enabled = true;                                 // false: no command topic is subscribed
+    std::vector<std::string> disabled;                   // command names refused with `disabled`
+    std::string context = "from-internal";               // dialplan context for call, transfers, pickup
+    std::vector<std::string> allowed_contexts{"from-internal"};  // contexts a request may name; default: {context}
+    std::string dial_pattern = "^[0-9*#+]{1,40}$";        // ECMAScript regex a destination must match whole
+    bool allow_unknown_from = false;                     // call/spy from an extension the model does not know
+    std::size_t max_payload_bytes = 64 * 1024;
+    std::size_t max_in_flight = 256;                     // more concurrent commands are refused with `busy`
+    std::chrono::milliseconds ring_timeout{30000};       // Originate: how long the first phone rings
+    std::string pickup_prefix = "**";                    // directed pickup feature code (FreePBX)
+    std::string parking_context = "parkedcalls";         // where parked calls are retrieved from
+    std::string recording_format = "wav";                // MixMonitor file extension
+    bool raw_ami = false;                                // the `ami` command; off by default
+    std::vector<std::string> raw_ami_allow;              // action names it may send (case-insensitive)
+
+    bool operator==(const CommandsConfig&) const = default;
+};
+
 struct LogConfig {
     std::string level = "info";                          // trace|debug|info|warn|error|critical|off
 
@@ -77,6 +97,7 @@ struct Config {
     AmiConfig ami;
     MqttConfig mqtt;
     PbxConfig pbx;
+    CommandsConfig commands;
     LogConfig log;
     std::string source;                                  // file path, or the name given to parse_string
 

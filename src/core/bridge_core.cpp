@@ -52,6 +52,23 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
     modules_.push_back(std::make_unique<voicemail::VoicemailModule>());
     // Last: it lists what the others published.
     modules_.push_back(std::make_unique<modules::InventoryModule>());
+
+    commands::RouterDeps deps{port_, topics_, state_, options_.commands, options_.dial_prefix, options_.action_timeout,
+                              options_.qos, {}, {}, {}, {}, {}};
+    deps.send = [this](const ami::Action& action, ami::ActionCallback done) {
+        return session_.send(action, std::move(done), now_).has_value();
+    };
+    deps.ami_ready = [this] { return session_.logged_in(); };
+    deps.resync = [this](std::function<void(bool, const std::string&)> done) {
+        resync_waiters_.push_back(std::move(done));
+        if (!sync_) {
+            spdlog::info("resync requested over MQTT; reading the PBX state again");
+            start_snapshot();
+        }
+    };
+    deps.health = [this] { return health(); };
+    deps.now = [this] { return now_; };
+    router_ = std::make_unique<commands::Router>(std::move(deps));
 }
 
 BridgeCore::~BridgeCore() {
@@ -74,6 +91,8 @@ void BridgeCore::start() {
     if (started_) return;
     started_ = true;
     for_each_module("start", [this](modules::Module& m) { m.start(context_); });
+    // The MQTT client remembers its subscriptions and renews them at every (re)connection.
+    for (const auto& filter : router_->subscriptions()) port_.subscribe(filter, options_.qos);
 }
 
 void BridgeCore::set_ami_state(const std::string& state) {
@@ -103,6 +122,7 @@ void BridgeCore::ami_disconnected(const std::string& reason) {
         sync_.reset();
         events_during_sync_.clear();
     }
+    notify_resync_waiters(false, "AMI connection lost: " + reason);
     session_.disconnected();
     if (status_.ami_state != "disconnected") spdlog::warn("AMI disconnected: {}", reason);
     set_ami_state("disconnected");
@@ -135,6 +155,7 @@ void BridgeCore::snapshot_done(bool ok, const std::string& error) {
     auto sync = std::move(sync_);
     if (!ok) {
         events_during_sync_.clear();
+        notify_resync_waiters(false, error);
         spdlog::error("PBX snapshot incomplete ({}); reconnecting", error);
         if (on_close_ami && session_.logged_in()) on_close_ami("snapshot incomplete: " + error);
         return;
@@ -154,7 +175,9 @@ void BridgeCore::snapshot_done(bool ok, const std::string& error) {
                  state_.extensions().extensions().size(), state_.asterisk_version().empty() ? "?" : state_.asterisk_version(),
                  sync->actions_sent(), buffered.size(), ms);
     set_ami_state("connected");
+    notify_resync_waiters(true, {});
     for (const auto& exten : follow_up.refresh_endpoints) refresh_endpoint(exten);
+    for (const auto& exten : follow_up.refresh_astdb) refresh_astdb(exten);
 }
 
 void BridgeCore::on_event(const ami::Message& event) {
@@ -193,6 +216,8 @@ void BridgeCore::apply(const model::ChangeSet& changes) {
     for_each_module("changes", [&](modules::Module& m) { m.on_changes(changes); });
     if (!sync_)
         for (const auto& exten : changes.refresh_endpoints) refresh_endpoint(exten);
+    if (!sync_)
+        for (const auto& exten : changes.refresh_astdb) refresh_astdb(exten);
 }
 
 void BridgeCore::refresh_endpoint(const std::string& exten) {
@@ -214,13 +239,46 @@ void BridgeCore::refresh_endpoint(const std::string& exten) {
         now_);
 }
 
+// A feature code ran on the extension's phone: read its DND/CF/CFB/CFU keys again, one DBGet each.
+void BridgeCore::refresh_astdb(const std::string& exten) {
+    for (const auto& family : extensions::ExtensionsState::astdb_families()) {
+        ami::Action action("DBGet");
+        action.set("Family", family);
+        action.set("Key", exten);
+        session_.send(
+            action,
+            [this, family, exten](ami::ActionResult&& r) { apply(state_.extensions().apply_db_get(family, exten, r)); },
+            now_);
+    }
+}
+
 void BridgeCore::mqtt_connected() {
     spdlog::info("MQTT connected; asserting {} retained topics", store_.asserted().size());
     store_.republish_all();
 }
 
 void BridgeCore::mqtt_message(const mqtt::IncomingMessage& message) {
-    spdlog::debug("MQTT message on {} ignored (no command modules yet)", message.topic);
+    if (!router_->handle(message)) spdlog::debug("MQTT message on {} ignored", message.topic);
+}
+
+void BridgeCore::notify_resync_waiters(bool ok, const std::string& error) {
+    auto waiters = std::move(resync_waiters_);
+    resync_waiters_.clear();
+    for (auto& w : waiters) w(ok, error);
+}
+
+nlohmann::ordered_json BridgeCore::health() const {
+    nlohmann::ordered_json h;
+    h["version"] = status_.version;
+    h["started_at"] = status_.started_at;
+    h["ami"] = {{"connected", status_.ami_connected}, {"state", status_.ami_state}, {"pending_actions", session_.pending_actions()}};
+    h["asterisk"] = {{"version", status_.asterisk_version}, {"ami_version", status_.ami_version}};
+    h["mqtt"] = {{"connected", port_.connected()}};
+    h["model"] = {{"extensions", state_.extensions().extensions().size()},
+                  {"channels", state_.calls().channels().size()},
+                  {"queues", state_.queues().queues().size()},
+                  {"conferences", state_.conferences().conferences().size()}};
+    return h;
 }
 
 void BridgeCore::shutdown(ami::Clock::time_point now) {

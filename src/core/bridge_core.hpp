@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "ami/session.hpp"
+#include "commands/router.hpp"
+#include "config/config.hpp"
 #include "core/snapshot_sync.hpp"
 #include "model/pbx_state.hpp"
 #include "modules/module.hpp"
@@ -29,6 +31,10 @@ struct CoreOptions {
     std::string started_at;  // ISO 8601
     std::string ami_host;
     int ami_port = 0;
+    // MQTT commands ([commands], [ami] prefix and action_timeout).
+    config::CommandsConfig commands;
+    std::string dial_prefix;
+    std::chrono::milliseconds action_timeout{10000};
     // The wall clock (fixed in tests; the system clock in the daemon).
     std::function<model::Timestamp()> wall_clock = [] { return std::chrono::system_clock::now(); };
 };
@@ -67,6 +73,7 @@ public:
     const modules::BridgeStatus& bridge_status() const noexcept { return status_; }
     const mqtt::Topics& topics() const noexcept { return topics_; }
     bool synchronizing() const noexcept { return sync_ != nullptr; }
+    const commands::Router& router() const noexcept { return *router_; }
     ami::Session& session() noexcept { return session_; }
 
 private:
@@ -76,6 +83,7 @@ private:
     void snapshot_done(bool ok, const std::string& error);
     void apply(const model::ChangeSet& changes);
     void refresh_endpoint(const std::string& exten);
+    void refresh_astdb(const std::string& exten);
     void set_ami_state(const std::string& state);
     template <typename F>
     void for_each_module(const char* what, F&& f);
@@ -95,6 +103,12 @@ private:
     ami::Clock::time_point sync_started_{};
     std::size_t events_since_login_ = 0;
     bool started_ = false;
+    // Commands waiting for the snapshot in progress (the resync command).
+    std::vector<std::function<void(bool ok, const std::string& error)>> resync_waiters_;
+    void notify_resync_waiters(bool ok, const std::string& error);
+    nlohmann::ordered_json health() const;
+    // Last: it holds callbacks into the session and the state above.
+    std::unique_ptr<commands::Router> router_;
 };
 
 }  // namespace core

@@ -363,7 +363,9 @@ void ExtensionsState::apply_event(const Message& e, model::Timestamp, model::Cha
             if (is_new) changes.refresh_endpoints.insert(ext->exten);
         }
         changes.extensions.insert(ext->exten);
-    } else if (iequals(name, "Newexten") && iequals(e.get("Application"), "Set")) {
+    } else if (iequals(name, "Newexten")) {
+        note_feature_code(e);
+        if (!iequals(e.get("Application"), "Set")) return;
         // Feature codes write AstDB from the dialplan: Set(DB(DND/2004)=YES), Set(DB(CF/3003)=3002).
         const std::string_view data = e.get("AppData");
         if (data.substr(0, 3) != "DB(") return;
@@ -376,8 +378,68 @@ void ExtensionsState::apply_event(const Message& e, model::Timestamp, model::Cha
         db_[family + "/" + key] = value;
         if (family == "DND") dnd_live_[key] = value == "YES";
         if (find(key)) changes.extensions.insert(key);
+    } else if (iequals(name, "Hangup")) {
+        // The feature code's dialplan is over: whatever it wrote or deleted is in AstDB now.
+        auto it = feature_channels_.find(e.get("Channel"));
+        if (it == feature_channels_.end()) return;
+        for (const auto& exten : it->second)
+            if (find(exten)) changes.refresh_astdb.insert(exten);
+        feature_channels_.erase(it);
     }
     return;
+}
+
+void ExtensionsState::note_feature_code(const Message& e) {
+    // Clearing a forward runs Set(RES=${DB_DELETE(CF/4003)}), and Newexten shows it expanded
+    // (`AppData: RES=4002`): the key is not named, so the extension's keys are read again once
+    // its channel hangs up. Setting one is seen directly (Set(DB(CF/4003)=4002), above).
+    const std::string_view channel = e.get("Channel");
+    const std::string_view data = e.get("AppData");
+    const bool feature_code = !e.get("Exten").empty() && e.get("Exten").front() == '*';
+    const std::size_t del = data.find("DB_DELETE(");
+    if (!feature_code && del == std::string_view::npos) return;
+    std::set<std::string> extens;
+    // The channel's own extension: SIP/4003-00000018 -> device SIP/4003.
+    if (const std::size_t dash = channel.rfind('-'); dash != std::string_view::npos)
+        if (const Extension* ext = find_by_device(channel.substr(0, dash))) extens.insert(ext->exten);
+    // An unexpanded DB_DELETE(CF/4003) names its key: that extension too, whatever the channel.
+    if (del != std::string_view::npos) {
+        const std::string_view arg = data.substr(del + 10, data.find(')', del) - del - 10);
+        if (const std::size_t slash = arg.rfind('/'); slash != std::string_view::npos) {
+            const std::string family(arg.substr(0, slash));
+            const auto& families = astdb_families();
+            if (std::find(families.begin(), families.end(), family) != families.end() && find(arg.substr(slash + 1)))
+                extens.insert(std::string(arg.substr(slash + 1)));
+        }
+    }
+    if (extens.empty() || channel.empty()) return;
+    feature_channels_[std::string(channel)].insert(extens.begin(), extens.end());
+}
+
+const std::vector<std::string>& ExtensionsState::astdb_families() {
+    static const std::vector<std::string> families = {"DND", "CF", "CFB", "CFU"};
+    return families;
+}
+
+model::ChangeSet ExtensionsState::apply_db_get(const std::string& family, const std::string& exten,
+                                               const ami::ActionResult& result) {
+    model::ChangeSet changes;
+    std::optional<std::string> value;
+    if (result.ok()) {
+        for (const auto& item : result.events)
+            if (iequals(item.event(), "DBGetResponse")) value = std::string(item.get("Val"));
+        if (!value) return changes;  // an answer without the value: nothing learned
+    } else if (result.status != ami::ActionResult::Status::Error || result.message() != "Database entry not found") {
+        return changes;
+    }
+    const std::string key = family + "/" + exten;
+    if (value) db_[key] = *value;
+    else db_.erase(key);
+    // AstDB, read after the change, is the truth again: DND is AstDB DND = YES or the
+    // Custom:DND<exten> lamp (kept live by DeviceStateChange), as after a snapshot.
+    if (family == "DND") dnd_live_.erase(exten);
+    if (find(exten)) changes.extensions.insert(exten);
+    return changes;
 }
 
 model::ChangeSet ExtensionsState::refresh_endpoint(const std::string& exten, const std::vector<Message>& details) {

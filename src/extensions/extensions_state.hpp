@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ami/message.hpp"
+#include "ami/session.hpp"
 #include "model/change_set.hpp"
 #include "model/snapshot_requester.hpp"
 #include "model/time.hpp"
@@ -60,6 +61,12 @@ public:
     void apply_event(const ami::Message& event, model::Timestamp now, model::ChangeSet& changes);
     // Refresh of one endpoint's details (SIPshowpeer / PJSIPShowEndpoint answer).
     model::ChangeSet refresh_endpoint(const std::string& exten, const std::vector<ami::Message>& details);
+    // The AstDB families of an extension that a feature code may change (ChangeSet::refresh_astdb):
+    // DND, CF, CFB, CFU, each read with `DBGet Family: <family> Key: <exten>`.
+    static const std::vector<std::string>& astdb_families();
+    // The answer to that DBGet: the value (DBGetResponse), or the key is gone (`Database entry not
+    // found`). Any other failure (timeout, disconnect, another error) changes nothing.
+    model::ChangeSet apply_db_get(const std::string& family, const std::string& exten, const ami::ActionResult& result);
 
     // --- views ---
     const std::map<std::string, Extension>& extensions() const noexcept { return extensions_; }
@@ -77,6 +84,7 @@ private:
     Extension* find_by_device(std::string_view device);
     Extension& upsert(std::string_view exten, Tech tech);
     bool dnd_of(const Extension& ext) const;
+    void note_feature_code(const ami::Message& newexten);
 
     std::set<std::string> trunks_;
     std::map<std::string, Extension> extensions_;
@@ -86,6 +94,10 @@ private:
     // The last live DND signal per extension (Custom:DND device state or a dialplan
     // Set(DB(DND/x)=YES)); it wins over the snapshot's AstDB value until the next resync.
     std::map<std::string, bool, std::less<>> dnd_live_;
+    // Channels of an extension that ran dialplan at a feature code (Exten starting with `*`, or an
+    // AppData mentioning DB_DELETE), with the extensions whose AstDB keys are read again at their
+    // Hangup. Bounded by the live channels: entries leave at Hangup, and a resync starts empty.
+    std::map<std::string, std::set<std::string>, std::less<>> feature_channels_;
 };
 
 }  // namespace extensions

@@ -29,10 +29,14 @@ struct ChangeSet {
     // Targeted follow-up queries (never a full re-query): endpoints whose details (user agent,
     // contacts) must be read again after a (re)registration.
     std::set<std::string> refresh_endpoints;
+    // Extensions whose AstDB keys DND/CF/CFB/CFU must be read again (one DBGet each): a phone
+    // ran a feature code, which may have deleted a key without saying which (DB_DELETE).
+    std::set<std::string> refresh_astdb;
 
     bool empty() const noexcept {
         return extensions.empty() && calls.empty() && queues.empty() && parkings.empty() && conferences.empty() &&
-               trunks.empty() && mailboxes.empty() && happenings.empty() && !pbx_info && refresh_endpoints.empty();
+               trunks.empty() && mailboxes.empty() && happenings.empty() && !pbx_info && refresh_endpoints.empty() &&
+               refresh_astdb.empty();
     }
     void merge(const ChangeSet& o) {
         extensions.insert(o.extensions.begin(), o.extensions.end());
@@ -44,6 +48,7 @@ struct ChangeSet {
         mailboxes.insert(o.mailboxes.begin(), o.mailboxes.end());
         happenings.insert(happenings.end(), o.happenings.begin(), o.happenings.end());
         refresh_endpoints.insert(o.refresh_endpoints.begin(), o.refresh_endpoints.end());
+        refresh_astdb.insert(o.refresh_astdb.begin(), o.refresh_astdb.end());
         pbx_info = pbx_info || o.pbx_info;
     }
 };

@@ -58,6 +58,21 @@ FixturePbx::FixturePbx(const std::string& snapshot_path) {
     }
 }
 
+void FixturePbx::learn(const std::string& transcript_path) {
+    const auto t = read_transcript(transcript_path);
+    for (const auto& c : t.connections) {
+        auto server = parse_all(c.received(), true);
+        for (auto& action : parse_all(c.sent(), false)) {
+            const std::string_view id = action.action_id();
+            if (id.empty()) continue;
+            Recorded r{action, {}};
+            for (const auto& m : server)
+                if (m.action_id() == id) r.answer.push_back(m);
+            recorded_.push_back(std::move(r));
+        }
+    }
+}
+
 std::string FixturePbx::answer(const std::string& client_bytes) {
     pending_ += client_bytes;
     const std::size_t end = pending_.rfind("\r\n\r\n");

@@ -19,6 +19,9 @@ public:
     // `snapshot`: a 01-snapshot-actions.txt transcript.
     explicit FixturePbx(const std::string& snapshot_path);
 
+    // Also answers the actions recorded in another transcript (every connection of it).
+    void learn(const std::string& transcript_path);
+
     std::string banner() const { return banner_; }
     // Bytes answering everything in `client_bytes` (complete actions only).
     std::string answer(const std::string& client_bytes);

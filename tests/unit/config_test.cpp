@@ -530,3 +530,46 @@ TEST(ConfigExample, ParsesToTheDefaults) {
     expected.source = path;
     EXPECT_TRUE(*result.config == expected);
 }
+
+TEST(ConfigCommands, KeysAreReadAndAllowedContextsFollowContext) {
+    const auto result = parse(std::string(kMinimal) +
+                              "[commands]\nenabled = false\ndisabled = [\"spy_listen\", \"intrude\"]\ncontext = \"office\"\n"
+                              "dial_pattern = \"^[0-9]{3,4}$\"\nallow_unknown_from = true\nmax_payload_bytes = 1024\n"
+                              "max_in_flight = 8\nring_timeout = 15000\nraw_ami = true\nraw_ami_allow = [\"CoreStatus\"]\n");
+    ASSERT_TRUE(result.ok()) << testing::PrintToString(error_texts(result));
+    const auto& c = result.config->commands;
+    EXPECT_FALSE(c.enabled);
+    EXPECT_EQ(c.disabled, (std::vector<std::string>{"spy_listen", "intrude"}));
+    EXPECT_EQ(c.context, "office");
+    EXPECT_EQ(c.allowed_contexts, (std::vector<std::string>{"office"}));
+    EXPECT_EQ(c.dial_pattern, "^[0-9]{3,4}$");
+    EXPECT_TRUE(c.allow_unknown_from);
+    EXPECT_EQ(c.max_payload_bytes, 1024u);
+    EXPECT_EQ(c.max_in_flight, 8u);
+    EXPECT_EQ(c.ring_timeout, std::chrono::milliseconds(15000));
+    EXPECT_TRUE(c.raw_ami);
+    EXPECT_EQ(c.raw_ami_allow, (std::vector<std::string>{"CoreStatus"}));
+}
+
+TEST(ConfigErrors, CommandsValues) {
+    const std::string cmd = std::string(kMinimal) + "[commands]\n";
+    expect_errors(cmd + "disabled = [\"call\", \"teleport\"]\n",
+                  {"test.toml:4:21: 'commands.disabled': unknown command 'teleport' (known: call, hangup, answer, "
+                   "blind_transfer, attended_transfer, park, pickup, dtmf, record_start, record_stop, record_mute, "
+                   "record_unmute, spy_listen, spy_whisper, intrude, dnd, call_forward, queue_member_add, "
+                   "queue_member_remove, queue_member_pause, queue_member_unpause, conference_mute, conference_unmute, "
+                   "conference_kick, device_state, reload, resync, health_check, ami, queue_member_penalty, conference_lock)"});
+    expect_errors(cmd + "context = \"from internal\"\n",
+                  {"test.toml:4:11: 'commands.context' must be 1-80 printable characters without spaces or commas"});
+    expect_errors(cmd + "context = \"a\\r\\nb\"\n", {"test.toml:4:11: 'commands.context' must not contain CR, LF or NUL"});
+    expect_errors(cmd + "allowed_contexts = []\n", {"test.toml:4:20: 'commands.allowed_contexts' must not be empty"});
+    expect_errors(cmd + "max_payload_bytes = 10\n",
+                  {"test.toml:4:21: 'commands.max_payload_bytes' must be between 256 and 1048576 bytes"});
+    expect_errors(cmd + "raw_ami_allow = [\"Core Status\"]\n",
+                  {"test.toml:4:18: 'commands.raw_ami_allow[0]' must be an AMI action name (letters and digits)"});
+    const auto bad_regex = parse(cmd + "dial_pattern = \"[0-9\"\n");
+    ASSERT_FALSE(bad_regex.ok());
+    ASSERT_EQ(bad_regex.errors.size(), 1u);
+    EXPECT_NE(bad_regex.errors[0].to_string().find("test.toml:4:16: 'commands.dial_pattern' is not a valid regular expression"),
+              std::string::npos);
+}

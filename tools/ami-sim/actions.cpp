@@ -148,6 +148,7 @@ ActionReply ActionHandler::handle(const ami::Message& action, double now) {
     if (name == "mailboxstatus") return {mailbox_status(state, action.get("Mailbox"), id), {}};
     if (name == "voicemailuserslist") return {voicemail_users_list(state, id), {}};
     if (auto reply = entity_action(name, action, id, now)) return std::move(*reply);
+    if (auto reply = call_control_action(name, action, id, now)) return std::move(*reply);
     if (name == "command") return command(action, id);
     if (name == "setvar") return setvar(action, id);
     if (name == "getvar") return {getvar(action, id), {}};
@@ -269,6 +270,13 @@ ActionReply ActionHandler::command(const ami::Message& action, std::string_view 
                 {}};
     if (!traits(flavor).pjsip && text == "sip show peers")
         return {command_output(flavor, id, sip_show_peers_lines(sim_.state())), {}};
+    if (words.size() == 3 && words[0] == "module" && words[1] == "reload") {
+        // 20/12: the CLI reload answers with one line and publishes the Reload event.
+        Outcome outcome = sim_.reload(words[2]);
+        if (!outcome.ok()) return {command_output(flavor, id, {"No such module '" + words[2] + "'"}, true), {}};
+        return {command_output(flavor, id, {"Module '" + words[2] + "' reloaded successfully."}),
+                std::move(outcome.events)};
+    }
     if (words.size() == 3 && words[0] == "core" && (words[1] == "restart" || words[1] == "stop")) {
         ActionReply reply;
         reply.close = true;  // the session that asked gets no answer, only EOF
@@ -322,6 +330,11 @@ std::string ActionHandler::getvar(const ami::Message& action, std::string_view i
         std::vector<std::string> ids;
         for (const Contact* c : state.contacts_of_aor(aor)) ids.push_back(c->id);
         for (std::size_t i = 0; i < ids.size(); ++i) value += (i ? "," : "") + ids[i];
+    } else if (const Channel* c = channel.empty() ? nullptr : state.find_channel(channel);
+               c && std::any_of(c->variables.begin(), c->variables.end(),
+                                [&](const auto& v) { return v.first == variable; })) {
+        for (const auto& [name, v] : c->variables)
+            if (name == variable) value = v;
     } else if (auto it = state.globals.find(std::string(variable)); it != state.globals.end()) {
         value = it->second;
     }

@@ -32,6 +32,9 @@ struct ActionReply {
     Events events;              // broadcast to every session with events on
     bool close = false;         // close the session after the answer
     bool restart = false;       // "core restart now": drop every session, as the real restart does
+    // Control commands to run after ActionHandler::originate_answer_ms() ("answer <callid>": the
+    // phone an async Originate rings answers by itself).
+    std::vector<std::string> follow_ups = {};
 };
 
 class ActionHandler {
@@ -40,6 +43,10 @@ public:
         : sim_(sim), canned_(std::move(canned)), catalog_(std::move(catalog)) {}
 
     const ActionCatalog& catalog() const { return catalog_; }
+    // How long the phone an async Originate rings takes to answer; negative: it does not (the
+    // control command `answer <callid>` answers it).
+    int originate_answer_ms() const { return originate_answer_ms_; }
+    void set_originate_answer_ms(int ms) { originate_answer_ms_ = ms; }
     // An action of a logged-in session (the action name is known to exist or not by the catalog).
     ActionReply handle(const ami::Message& action, double now);
 
@@ -47,6 +54,10 @@ private:
     // Queue, parking, ConfBridge and registration actions that change the state.
     std::optional<ActionReply> entity_action(const std::string& name, const ami::Message& action, std::string_view id,
                                              double now);
+    // Originate, Redirect, transfers, PlayDTMF, MixMonitor, NOTIFY and Reload (sim_commands.cpp).
+    std::optional<ActionReply> call_control_action(const std::string& name, const ami::Message& action,
+                                                   std::string_view id, double now);
+    ActionReply originate(const ami::Message& action, std::string_view id, double now);
     ActionReply command(const ami::Message& action, std::string_view id);
     ActionReply setvar(const ami::Message& action, std::string_view id);
     std::string getvar(const ami::Message& action, std::string_view id);
@@ -56,6 +67,7 @@ private:
     Simulator& sim_;
     CannedAnswers canned_;
     ActionCatalog catalog_;
+    int originate_answer_ms_ = 300;
 };
 
 }  // namespace amisim

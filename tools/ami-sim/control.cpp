@@ -309,6 +309,7 @@ std::string state_json(const Simulator& sim) {
                             {"bridge", c.bridge_id}};
         if (c.kind == CallKind::Queue) call["queue"] = c.queue;
         if (c.kind == CallKind::Unpark) call["unparked"] = true;
+        if (c.kind == CallKind::Originate) call["originate"] = true;  // an Originate's first leg
         calls.push_back(std::move(call));
     }
     nlohmann::json queues = nlohmann::json::array();

@@ -37,6 +37,8 @@ constexpr const char* kUsage = R"(usage: ami-sim [options]
   --record FILE            append every byte received from AMI clients
   --login-delay-ms N       delay before a failed login is answered (1000)
   --extensions N           N more registered extensions, numbered from 100000 (0)
+  --originate-answer-ms N  the phone an async Originate rings answers after N ms (300;
+                           -1: never, the control command `answer <callid>` answers it)
 )";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
     std::vector<amisim::User> extra_users;
     std::uint32_t seed = 1;
     long extensions = 0;
+    long originate_answer_ms = 300;
 
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
             if (value.empty() || *end != '\0' || options.replay_speed < 0) usage_error("bad value for --speed: " + value);
         } else if (arg == "--record") options.record_path = value;
         else if (arg == "--extensions") extensions = parse_number(arg, value, 0, 500000);
+        else if (arg == "--originate-answer-ms") originate_answer_ms = parse_number(arg, value, -1, 600000);
         else if (arg == "--login-delay-ms")
             options.login_delay = std::chrono::milliseconds(parse_number(arg, value, 0, 600000));
         else usage_error("unknown option " + arg);
@@ -129,6 +133,7 @@ int main(int argc, char** argv) {
         amisim::CannedAnswers canned(state_recording);
         canned.add(embedded);
         amisim::ActionHandler handler(sim, std::move(canned), amisim::ActionCatalog(chosen, state_recording));
+        handler.set_originate_answer_ms(static_cast<int>(originate_answer_ms));
 
         options.users.push_back({username, secret, false});
         options.users.insert(options.users.end(), extra_users.begin(), extra_users.end());

@@ -146,6 +146,8 @@ public:
     // Event: Shutdown to every session with events on (except `quiet`), then close them all.
     void shutdown_sessions(std::uint64_t quiet = 0);
     std::string run_control(std::string_view line);
+    // Runs a control command later, as the simulated phones do (an Originate's auto-answer).
+    void run_control_later(std::string command, std::chrono::milliseconds delay);
 
 private:
     void listen(tcp::acceptor& acceptor, std::uint16_t port);
@@ -268,6 +270,9 @@ void AmiConnection::handle(const ClientFramer::Piece& piece) {
     if (step.logged_in) spdlog::info("ami#{} logged in as {}", id_, session_.username());
     if (!step.reply.empty()) send(std::move(step.reply));
     if (!step.broadcast.empty()) server_.broadcast(step.broadcast);
+    for (auto& command : step.follow_ups)
+        server_.run_control_later(std::move(command),
+                                  std::chrono::milliseconds(server_.handler().originate_answer_ms()));
     if (step.restart) {
         spdlog::info("ami#{} asked for a restart: every session is closed", id_);
         abort();
@@ -523,6 +528,13 @@ std::string Server::run_control(std::string_view line) {
         }
     }
     return result.reply;
+}
+
+void Server::run_control_later(std::string command, std::chrono::milliseconds delay) {
+    auto timer = std::make_shared<asio::steady_timer>(io_, delay);
+    timer->async_wait([this, timer, command = std::move(command)](boost::system::error_code ec) {
+        if (!ec) run_control(command);
+    });
 }
 
 void Server::schedule_lively() {

@@ -95,6 +95,7 @@ SessionStep AmiSession::on_message(const ami::Message& message, double now) {
     step.broadcast = std::move(reply.events);
     step.close = reply.close;
     step.restart = reply.restart;
+    step.follow_ups = std::move(reply.follow_ups);
     return step;
 }
 

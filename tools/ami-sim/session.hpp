@@ -23,6 +23,7 @@ struct SessionStep {
     bool close = false;      // close once `reply` is written
     bool logged_in = false;  // this message logged the session in
     bool restart = false;    // "core restart now": every session is dropped
+    std::vector<std::string> follow_ups = {};  // control commands to run later (ActionReply)
 };
 
 class AmiSession {

@@ -242,6 +242,11 @@ struct Channel {
     std::string call_id;   // the call it belongs to, if any
     bool dialed = false;   // a leg created by Dial()/Queue(): rings until it answers
     bool on_hold = false;
+    // MixMonitor: a running recording (StopMixMonitor fails without one, as in 20/11).
+    bool recording = false;
+    bool recording_muted = false;
+    std::string mixmonitor_id;  // what StopMixMonitor's MixMonitorID must name
+    std::vector<std::pair<std::string, std::string>> variables;  // MIXMONITOR_FILENAME...
 };
 std::string_view channel_state_text(int state);  // "Up"
 
@@ -256,7 +261,21 @@ struct Bridge {
     int num_channels() const { return static_cast<int>(channels.size()) + hidden_channels; }
 };
 
-enum class CallKind { Dial, Queue, Unpark };
+// Originate: the AMI Originate's first leg (the phone rings; once it answers the dialplan or
+// the application runs).
+enum class CallKind { Dial, Queue, Unpark, Originate };
+
+struct OriginateRequest {
+    std::string channel;      // "SIP/2001"
+    std::string context;      // Exten form
+    std::string exten;
+    std::string application;  // Application form
+    std::string data;
+    std::string callerid;     // "\"Click2Dial\" <2002>"; empty: the phone's own
+    std::string channel_id;   // ChannelId: the Uniqueid of the first leg
+    std::string action_id;    // for OriginateResponse
+    bool async = false;
+};
 
 struct Call {
     std::string id;       // "1", "2", ...
@@ -272,6 +291,16 @@ struct Call {
     double joined = 0;
     double rang_at = 0;  // when its agents started ringing
     double answered_at = 0;
+    OriginateRequest originate;  // Originate calls
+};
+
+// An AMI Atxfer in progress: the transferee waits on hold in the original bridge while the
+// transferer talks to the target in the consultation call.
+struct PendingTransfer {
+    std::string transferer;
+    std::string transferee;
+    std::string original_call;
+    std::string consultation_call;
 };
 
 struct ParkingLot {
@@ -358,6 +387,7 @@ struct SimState {
     std::vector<ParkingLot> parking_lots;
     std::vector<ParkedCall> parked_calls;   // in the order they were parked
     std::vector<Conference> conferences;    // in the order they started
+    std::vector<PendingTransfer> transfers;
     std::vector<Registration> registrations;
     std::vector<Mailbox> mailboxes;
     std::vector<ami::Header> voicemail_user;  // a VoicemailUserEntry, after ActionID: the header set

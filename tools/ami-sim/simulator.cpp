@@ -464,6 +464,7 @@ Outcome Simulator::answer_call(std::string_view call_id, double now) {
         if (!agent) return {"call " + std::string(call_id) + " has no channels", {}, {}};
         return queue_answer(call->queue, agent->peer, now);
     }
+    if (call->kind == CallKind::Originate) return answer_originate(*call, now);
     Channel* a = state_.find_channel(call->caller);
     Channel* b = state_.find_channel(call->callee);
     if (!a || !b) return {"call " + std::string(call_id) + " has no channels", {}, {}};
@@ -475,8 +476,10 @@ Outcome Simulator::answer_call(std::string_view call_id, double now) {
     out.push_back(channel_event("Newstate", *b));
     b->exten.clear();
     out.push_back(dial_event("DialEnd", *a, *b, {{"DialStatus", "ANSWER"}}));
-    a->state = 6;
-    out.push_back(channel_event("Newstate", *a));
+    if (a->state != 6) {  // an Originate's or a transferee's leg is already up
+        a->state = 6;
+        out.push_back(channel_event("Newstate", *a));
+    }
     call->answered = true;
     call->answered_at = now;
     Bridge& bridge = create_bridge(out, {});
@@ -591,7 +594,20 @@ Outcome Simulator::hangup_call(std::string_view call_id, HangupSide side, int ca
         if (!call.answered) return queue_abandon_call(call, now);
         return queue_complete_call(call, side, now);
     }
-    return hangup_two_party(call, side, cause);
+    if (call.kind == CallKind::Originate) {
+        // Ringing: the phone rejects (busy) or the caller side gives up (no answer).
+        if (!call.answered)
+            return side == HangupSide::Callee ? fail_originate(call, 5, 17) : fail_originate(call, 3, 19);
+        Outcome result;
+        state_.calls.erase(call.id);
+        if (const Channel* lone = state_.find_channel(call.caller)) hangup_lone(*lone, cause, result.events);
+        return result;
+    }
+    if (side == HangupSide::Caller)
+        if (auto completed = complete_transfer(call.caller, now)) return std::move(*completed);
+    Outcome result = hangup_two_party(call, side, cause);
+    forget_transfers(call.id, result.events);
+    return result;
 }
 
 Outcome Simulator::hold_call(std::string_view call_id, bool hold) {
@@ -619,6 +635,7 @@ Outcome Simulator::hold_call(std::string_view call_id, bool hold) {
 
 Outcome Simulator::hangup_channel(std::string_view channel, int cause, double now) {
     now = clock(now);
+    if (auto completed = complete_transfer(channel, now)) return std::move(*completed);
     if (Call* call = state_.find_call_of_channel(channel)) {
         const HangupSide side = call->caller == channel ? HangupSide::Caller : HangupSide::Callee;
         if (call->kind == CallKind::Queue && !call->answered && side == HangupSide::Callee) {

@@ -9,6 +9,7 @@
 // generated load).
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -138,6 +139,23 @@ public:
     // A mailbox ("3001" means 3001@default) now holds these messages: MessageWaiting.
     Outcome set_mailbox(std::string_view mailbox, int new_messages, int old_messages);
 
+    // --- call control actions (sim_commands.cpp); errors are Asterisk's AMI texts --------------
+    // Originate: the first leg rings (detail = its call id; `answer <id>` answers it). A failure
+    // is in `error` (sync: "Originate failed") and, when async, an OriginateResponse in events.
+    Outcome originate(const OriginateRequest& request, double now);
+    // Redirect (and the ExtraChannel): the channel leaves its call and dials exten@context.
+    Outcome redirect(std::string_view channel, std::string_view extra, std::string_view exten,
+                     std::string_view context, double now);
+    Outcome blind_transfer(std::string_view channel, std::string_view exten, std::string_view context, double now);
+    Outcome attended_transfer(std::string_view channel, std::string_view exten, std::string_view context, double now);
+    Outcome play_dtmf(std::string_view channel, std::string_view digit, int duration_ms, bool receive);
+    Outcome mix_monitor(std::string_view channel, std::string_view file);
+    Outcome stop_mix_monitor(std::string_view channel, std::string_view id);
+    Outcome mute_mix_monitor(std::string_view channel, std::string_view direction, bool mute);
+    // SIPnotify / PJSIPNotify with Event=talk: the phone answers its ringing call (remote answer).
+    Outcome notify_peer(std::string_view peer, bool talk, double now);
+    Outcome reload(std::string_view module);
+
     // --replay: a recorded event changes the state silently where it is understood
     // (DeviceStateChange, PeerStatus, ContactStatus, ExtensionStatus).
     void apply_recorded_event(const ami::Message& event);
@@ -187,6 +205,19 @@ private:
     // Parking
     Outcome park_channel(Channel& parkee, std::string parker_dial_string, int timeout, ParkingLot& lot, double now);
     void remove_parked(int space);
+
+    // Call control (sim_commands.cpp)
+    Outcome answer_originate(Call call, double now);
+    Outcome fail_originate(Call call, int reason, int cause);
+    // Sends an answered channel that runs the dialplan to exten@context: an extension rings, an
+    // outside number goes out through the first trunk, a parking space or ConfBridge room is
+    // joined; anything else hangs the channel up.
+    void route(Channel a, std::string_view exten, std::string_view context, double now, Outcome& result);
+    // The two parties of an answered two-party call leave its bridge, which is destroyed.
+    void dissolve_bridge(Call& call, Events& out);
+    void hangup_lone(const Channel& channel, int cause, Events& out);
+    std::optional<Outcome> complete_transfer(std::string_view hanging_channel, double now);
+    void forget_transfers(std::string_view call_id, Events& out);
 
     // Conferences
     Outcome conf_remove_user(Conference& conference, std::size_t index, bool kicked);
