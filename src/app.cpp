@@ -61,7 +61,10 @@ struct App::Impl {
         mqtt = std::make_unique<mqtt::PahoClient>(
             io, config.mqtt, base + "/bridge/state",
             mqtt::PahoCallbacks{[this] { core->mqtt_connected(); }, [] {},
-                                [this](const mqtt::IncomingMessage& m) { core->mqtt_message(m); }});
+                                [this](const mqtt::IncomingMessage& m) {
+                                    core->mqtt_message(m, std::chrono::steady_clock::now());
+                                    ami->poke();  // a command may have queued AMI actions
+                                }});
         core = std::make_unique<core::BridgeCore>(core_options(config), *mqtt);
         ami::ClientOptions ao;
         ao.host = config.ami.host;

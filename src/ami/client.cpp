@@ -105,6 +105,12 @@ void Client::read() {
     });
 }
 
+void Client::poke() {
+    if (!connected_) return;
+    flush();
+    arm_timer();
+}
+
 void Client::flush() {
     if (!connected_) return;
     queued_ += core_.take_ami_output();

@@ -36,6 +36,8 @@ public:
     void stop();
     // Writes whatever the core has queued (call after driving the core from outside).
     void flush();
+    // flush(), and re-arms the timer for the core's next deadline (a new action's timeout).
+    void poke();
     // Called when the connection is lost and `reconnect` is false.
     std::function<void()> on_gave_up;
     bool connected() const noexcept { return connected_; }

@@ -75,7 +75,40 @@ void CallsState::request_snapshot(model::SnapshotRequester& r) {
         // linkedid created it, so the others were dialed by it.
         for (auto& [uid, c] : channels_)
             if (c.uniqueid != c.linkedid && channels_.count(c.linkedid)) c.dialed_by = c.linkedid;
+        for (const auto& [uid, c] : channels_) reindex(c);
     });
+}
+
+namespace {
+void index_move(std::map<std::string, std::set<std::string>, std::less<>>& index, const std::string& from,
+                const std::string& to, const std::string& uid) {
+    if (from == to) return;
+    if (!from.empty()) {
+        auto it = index.find(from);
+        if (it != index.end()) {
+            it->second.erase(uid);
+            if (it->second.empty()) index.erase(it);
+        }
+    }
+    if (!to.empty()) index[to].insert(uid);
+}
+}  // namespace
+
+void CallsState::reindex(const Channel& c) {
+    Indexed& was = indexed_[c.uniqueid];
+    index_move(by_linkedid_, was.linkedid, c.linkedid, c.uniqueid);
+    index_move(by_bridge_, was.bridge, c.bridge, c.uniqueid);
+    index_move(by_dialed_by_, was.dialed_by, c.dialed_by, c.uniqueid);
+    was = {c.linkedid, c.bridge, c.dialed_by};
+}
+
+void CallsState::unindex(const std::string& uniqueid) {
+    auto it = indexed_.find(uniqueid);
+    if (it == indexed_.end()) return;
+    index_move(by_linkedid_, it->second.linkedid, {}, uniqueid);
+    index_move(by_bridge_, it->second.bridge, {}, uniqueid);
+    index_move(by_dialed_by_, it->second.dialed_by, {}, uniqueid);
+    indexed_.erase(it);
 }
 
 Channel* CallsState::find(std::string_view uniqueid) {
@@ -93,10 +126,22 @@ const Channel* CallsState::channel_by_name(std::string_view name) const {
     return it == by_name_.end() ? nullptr : channel(it->second);
 }
 
+std::vector<const Channel*> CallsState::channels_of_device(std::string_view tech, std::string_view resource) const {
+    std::vector<const Channel*> out;
+    const std::string prefix = std::string(tech) + "/" + std::string(resource) + "-";
+    for (auto it = by_name_.lower_bound(prefix); it != by_name_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+        const Channel* c = channel(it->second);
+        if (c && device_of(c->name).second == resource) out.push_back(c);  // not SIP/2001-x-00000001 (device 2001-x)
+    }
+    std::sort(out.begin(), out.end(), [](const Channel* a, const Channel* b) { return a->uniqueid < b->uniqueid; });
+    return out;
+}
+
 std::vector<const Channel*> CallsState::call(std::string_view linkedid) const {
     std::vector<const Channel*> out;
-    for (const auto& [uid, c] : channels_)
-        if (c.linkedid == linkedid) out.push_back(&c);
+    if (auto it = by_linkedid_.find(linkedid); it != by_linkedid_.end())
+        for (const auto& uid : it->second)
+            if (const Channel* c = channel(uid)) out.push_back(c);
     std::sort(out.begin(), out.end(), [](const Channel* a, const Channel* b) {
         return a->created_at != b->created_at ? a->created_at < b->created_at : a->uniqueid < b->uniqueid;
     });
@@ -106,15 +151,17 @@ std::vector<const Channel*> CallsState::call(std::string_view linkedid) const {
 std::vector<const Channel*> CallsState::bridge_members(std::string_view bridge) const {
     std::vector<const Channel*> out;
     if (bridge.empty()) return out;
-    for (const auto& [uid, c] : channels_)
-        if (c.bridge == bridge) out.push_back(&c);
+    if (auto it = by_bridge_.find(bridge); it != by_bridge_.end())
+        for (const auto& uid : it->second)
+            if (const Channel* c = channel(uid)) out.push_back(c);
     return out;
 }
 
 std::vector<std::string> CallsState::linkedids() const {
-    std::set<std::string> ids;
-    for (const auto& [uid, c] : channels_) ids.insert(c.linkedid);
-    return {ids.begin(), ids.end()};
+    std::vector<std::string> ids;
+    ids.reserve(by_linkedid_.size());
+    for (const auto& [linkedid, uids] : by_linkedid_) ids.push_back(linkedid);
+    return ids;
 }
 
 const Channel* CallsState::counterpart(const Channel& c) const {
@@ -123,8 +170,8 @@ const Channel* CallsState::counterpart(const Channel& c) const {
             if (m->uniqueid != x.uniqueid) return m;
         if (!x.dialed_by.empty())
             if (const Channel* d = channel(x.dialed_by)) return d;
-        for (const auto& [uid, other] : channels_)
-            if (other.dialed_by == x.uniqueid) return &other;
+        if (auto it = by_dialed_by_.find(x.uniqueid); it != by_dialed_by_.end() && !it->second.empty())
+            return channel(*it->second.begin());
         return nullptr;
     };
     const Channel* p = direct(c);
@@ -146,11 +193,16 @@ const Channel* CallsState::counterpart(const Channel& c) const {
 void CallsState::touch(const Channel& c, model::ChangeSet& changes) const {
     changes.calls.insert(c.linkedid);
     // Every extension in the call or the bridge shows this channel in its conversations.
-    for (const auto& [uid, other] : channels_) {
-        if (other.linkedid != c.linkedid && (c.bridge.empty() || other.bridge != c.bridge) && uid != c.uniqueid) continue;
-        const auto [tech, resource] = device_of(other.name);
-        if (is_phone_tech(tech)) changes.extensions.insert(resource);
-    }
+    auto mark = [&](const std::set<std::string>& uids) {
+        for (const auto& uid : uids)
+            if (const Channel* other = channel(uid)) {
+                const auto [tech, resource] = device_of(other->name);
+                if (is_phone_tech(tech)) changes.extensions.insert(resource);
+            }
+    };
+    if (auto it = by_linkedid_.find(c.linkedid); it != by_linkedid_.end()) mark(it->second);
+    if (!c.bridge.empty())
+        if (auto it = by_bridge_.find(c.bridge); it != by_bridge_.end()) mark(it->second);
     const auto [tech, resource] = device_of(c.name);
     if (is_phone_tech(tech)) changes.extensions.insert(resource);
 }
@@ -209,6 +261,7 @@ Channel* CallsState::update(const Message& e, std::string_view prefix, model::Ti
     if (const auto* v = e.find(key(prefix, "Exten"))) c->exten = *v;
     if (c->state == 6 && !c->answered_at) c->answered_at = now;
     if (!old_linkedid.empty() && old_linkedid != c->linkedid) changes.calls.insert(old_linkedid);
+    reindex(*c);
     touch(*c, changes);
     return c;
 }
@@ -225,8 +278,15 @@ void CallsState::remove(const std::string& uniqueid, model::ChangeSet& changes) 
         hung_up_order_.pop_front();
     }
     // Channels this one dialed keep their call; they just lose the link.
-    for (auto& [uid, c] : channels_)
-        if (c.dialed_by == uniqueid) c.dialed_by.clear();
+    if (auto d = by_dialed_by_.find(uniqueid); d != by_dialed_by_.end()) {
+        const std::set<std::string> dialed = d->second;
+        for (const auto& uid : dialed)
+            if (Channel* c = find(uid)) {
+                c->dialed_by.clear();
+                reindex(*c);
+            }
+    }
+    unindex(uniqueid);
     channels_.erase(it);
 }
 
@@ -257,6 +317,7 @@ void CallsState::apply_event(const Message& e, model::Timestamp now, model::Chan
         Channel* dst = update(e, "Dest", now, changes, true);
         if (dst && src) {
             dst->dialed_by = src->uniqueid;
+            reindex(*dst);
             if (!src->outgoing) src->outgoing = true;
             dst->outgoing = false;
             if (!src->queue.empty() && dst->queue.empty()) dst->queue = src->queue;
@@ -273,6 +334,7 @@ void CallsState::apply_event(const Message& e, model::Timestamp now, model::Chan
         Channel* c = update(e, "", now, changes, true);
         if (!c) return;
         c->bridge = std::string(e.get("BridgeUniqueid"));
+        reindex(*c);
         const auto members = bridge_members(c->bridge);
         for (const Channel* m : members) touch(*m, changes);
         if (members.size() >= 2)
@@ -285,14 +347,19 @@ void CallsState::apply_event(const Message& e, model::Timestamp now, model::Chan
         if (Channel* c = update(e, "", now, changes, true)) {
             for (const Channel* m : bridge_members(c->bridge)) touch(*m, changes);
             c->bridge.clear();
+            reindex(*c);
         }
     } else if (iequals(name, "BridgeDestroy")) {
         const std::string bridge(e.get("BridgeUniqueid"));
-        for (auto& [uid, c] : channels_)
-            if (c.bridge == bridge) {
-                c.bridge.clear();
-                touch(c, changes);
-            }
+        if (auto it = by_bridge_.find(bridge); it != by_bridge_.end()) {
+            const std::set<std::string> members = it->second;
+            for (const auto& uid : members)
+                if (Channel* c = find(uid)) {
+                    c->bridge.clear();
+                    reindex(*c);
+                    touch(*c, changes);
+                }
+        }
     } else if (iequals(name, "Hold") || iequals(name, "Unhold")) {
         if (Channel* c = update(e, "", now, changes, true)) {
             c->on_hold = iequals(name, "Hold");

@@ -99,9 +99,8 @@ json render_call(const CallsState& calls, std::string_view linkedid, const std::
 json conversations_of(const CallsState& calls, std::string_view tech, std::string_view exten, const std::set<std::string>& trunks,
                       model::Timestamp now) {
     json out = json::object();
-    for (const auto& [uid, c] : calls.channels()) {
-        const auto [ctech, resource] = device_of(c.name);
-        if (resource != exten || !ami::iequals(ctech, tech)) continue;
+    for (const Channel* channel : calls.channels_of_device(tech, exten)) {
+        const Channel& c = *channel;
         const Channel* peer = calls.counterpart(c);
         // Who dialed is the source.
         const bool incoming = c.outgoing ? !*c.outgoing

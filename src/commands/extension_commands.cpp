@@ -10,9 +10,12 @@ namespace commands {
 namespace {
 using nlohmann::ordered_json;
 
-// DBDel of a key that is not there answers "Database entry not found": already off is fine.
+// DBDel of a key that is not there: already off is fine. Asterisk 20 answers "Database entry could
+// not be deleted" (asterisk20-chansip/01, DBDel DND/2001 twice); "Database entry not found" is
+// DBDelTree's (and DBGet's) text for the same case. Asterisk 13 answers Success.
 bool ok_or_absent(const ami::ActionResult& r) {
-    return r.ok() || (r.status == ami::ActionResult::Status::Error && r.message() == "Database entry not found");
+    return r.ok() || (r.status == ami::ActionResult::Status::Error && (r.message() == "Database entry could not be deleted" ||
+                                                                       r.message() == "Database entry not found"));
 }
 
 ami::Action timed(ami::Action a, const Env& env) {
@@ -38,6 +41,7 @@ Plan build_dnd(Fields& f, const Env& env) {
                              env),
                        {},
                        {}});
+    p.refresh_astdb_of = ext.exten;
     p.finish = [exten = ext.exten, on](const std::vector<ami::ActionResult>&) {
         return Reply::success(ordered_json{{"extension", exten}, {"dnd", on}});
     };
@@ -69,6 +73,7 @@ Plan build_call_forward(Fields& f, const Env& env) {
     } else {
         p.steps.push_back({timed(ami::Action("DBPut").set("Family", family).set("Key", ext.exten).set("Val", value), env), {}, {}});
     }
+    p.refresh_astdb_of = ext.exten;
     p.finish = [exten = ext.exten, type, to, voicemail](const std::vector<ami::ActionResult>&) {
         ordered_json d{{"extension", exten}, {"type", type}, {"to", to ? ordered_json(*to) : ordered_json(nullptr)}, {"voicemail", voicemail}};
         return Reply::success(std::move(d));

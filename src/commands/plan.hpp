@@ -39,6 +39,9 @@ struct Plan {
     // The reply once every step was accepted; gets every step's result in order.
     std::function<Reply(const std::vector<ami::ActionResult>&)> finish;
     Special special = Special::None;
+    // After success: read this extension's AstDB keys (DND/CF/CFB/CFU) again, because AMI's
+    // DBPut/DBDel raise no event and the retained topics must show the change now.
+    std::string refresh_astdb_of;
 };
 
 // What commands may read while building a plan.

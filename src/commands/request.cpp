@@ -10,6 +10,8 @@ nlohmann::json parse_payload(std::string_view payload, std::size_t max_bytes) {
     if (payload.size() > max_bytes)
         bad_request("payload too large: " + std::to_string(payload.size()) + " bytes (the limit is " +
                     std::to_string(max_bytes) + ")");
+    // nlohmann stops at a NUL byte and would accept what precedes it.
+    if (payload.find('\0') != std::string_view::npos) bad_request("payload must not contain NUL bytes");
     // Nesting is bounded before parsing, so a hostile "[[[[..." never reaches the parser's
     // recursion or the recursive destructor of a deep json value.
     std::size_t depth = 0;

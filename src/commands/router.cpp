@@ -75,6 +75,7 @@ std::vector<std::string> Router::subscriptions() const {
 }
 
 bool Router::handle(const mqtt::IncomingMessage& message) {
+    spdlog::debug("command topic {} ({} bytes)", message.topic, message.payload.size());
     if (!deps_.config.enabled) return false;
     const std::string& base = deps_.topics.base();
     if (message.topic.size() <= base.size() + 1 || message.topic.compare(0, base.size() + 1, base + "/") != 0) return false;
@@ -243,6 +244,7 @@ void Router::next_step(const std::shared_ptr<Running>& running) {
         --in_flight_;
         Reply out = r.plan.finish ? r.plan.finish(r.results) : Reply::success();
         spdlog::info("command {}: ok", r.target.command);
+        if (!r.plan.refresh_astdb_of.empty() && deps_.refresh_astdb) deps_.refresh_astdb(r.plan.refresh_astdb_of);
         reply(r.target, out);
         return;
     }
@@ -303,6 +305,7 @@ void Router::health_check(Target target) {
 }
 
 void Router::reply(const Target& target, const Reply& out) {
+    spdlog::debug("command {}: reply to {}", target.command, target.topic.value_or("(none)"));
     if (!target.topic) return;
     mqtt::OutgoingMessage m;
     m.topic = *target.topic;

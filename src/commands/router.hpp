@@ -46,6 +46,8 @@ struct RouterDeps {
     // The bridge's own view of its health (bridge, AMI, MQTT, model counts).
     std::function<nlohmann::ordered_json()> health;
     std::function<ami::Clock::time_point()> now;
+    // Reads an extension's DND/CF/CFB/CFU keys again (after dnd and call_forward).
+    std::function<void(const std::string& exten)> refresh_astdb;
 };
 
 class Router {

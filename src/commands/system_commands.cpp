@@ -12,6 +12,8 @@ using nlohmann::ordered_json;
 ordered_json headers_of(const ami::Message& m) {
     ordered_json o = ordered_json::object();
     for (const auto& h : m.headers()) {
+        // The bridge's own ActionID: the request could not set it, the reply does not show it.
+        if (ami::iequals(h.name, "ActionID")) continue;
         if (o.contains(h.name)) {
             auto& v = o[h.name];
             if (!v.is_array()) v = ordered_json::array({v});

@@ -421,6 +421,38 @@ void read_mqtt(Section& s, const Getenv& env, const fs::path& base_dir, MqttConf
     }
     if (auto v = s.integer("qos", kQosRange)) mqtt.qos = static_cast<int>(*v);
     if (auto v = s.integer("keepalive", kMqttKeepaliveSeconds, "seconds")) mqtt.keepalive = std::chrono::seconds(*v);
+
+    // TLS files: readable now, so a typo is reported by --check-config, not at the first connect.
+    const auto tls_file = [&](std::string_view key, std::string& out) {
+        if (auto v = s.string(key)) {
+            if (v->empty()) {
+                errors.at(*s.find(key), s.quoted(key) + " must not be empty");
+                return;
+            }
+            const fs::path path = base_dir / *v;
+            auto contents = read_whole_file(path, kMaxConfigFileBytes);
+            if (!contents.text) {
+                errors.at(*s.find(key), s.quoted(key) + ": cannot read '" + path.string() + "': " + contents.error);
+                return;
+            }
+            out = path.string();
+        }
+    };
+    tls_file("ca_file", mqtt.ca_file);
+    tls_file("cert_file", mqtt.cert_file);
+    tls_file("key_file", mqtt.key_file);
+    if (auto v = s.string("key_password")) mqtt.key_password = Secret(*v);
+    if (auto v = s.boolean("tls_verify_hostname")) mqtt.tls_verify_hostname = *v;
+    if (s.find("cert_file") && !s.find("key_file"))
+        errors.at(*s.find("cert_file"), s.quoted("cert_file") + " needs " + s.quoted("key_file"));
+    if (s.find("key_file") && !s.find("cert_file"))
+        errors.at(*s.find("key_file"), s.quoted("key_file") + " needs " + s.quoted("cert_file"));
+    for (const char* key : {"ca_file", "cert_file", "key_file", "key_password", "tls_verify_hostname"}) {
+        if (s.find(key) && !mqtt.uses_tls()) {
+            errors.at(*s.find(key), s.quoted(key) + " needs a TLS uri (ssl://, mqtts:// or wss://)");
+            break;
+        }
+    }
     s.report_unknown_keys();
 }
 

@@ -57,7 +57,14 @@ struct MqttConfig {
     int version = 5;                                     // 5, or 4 for MQTT 3.1.1
     int qos = 1;
     std::chrono::seconds keepalive{30};
+    // TLS (ssl://, mqtts://, wss:// URIs): PEM files, resolved against the config file's directory.
+    std::string ca_file;                                 // CA to verify the broker with (default: the system's)
+    std::string cert_file;                               // client certificate (with key_file)
+    std::string key_file;
+    Secret key_password;                                 // of an encrypted key_file
+    bool tls_verify_hostname = true;                     // the broker's certificate must name its host
 
+    bool uses_tls() const { return uri.rfind("ssl://", 0) == 0 || uri.rfind("mqtts://", 0) == 0 || uri.rfind("wss://", 0) == 0; }
     bool operator==(const MqttConfig&) const = default;
 };
 

@@ -54,7 +54,7 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
     modules_.push_back(std::make_unique<modules::InventoryModule>());
 
     commands::RouterDeps deps{port_, topics_, state_, options_.commands, options_.dial_prefix, options_.action_timeout,
-                              options_.qos, {}, {}, {}, {}, {}};
+                              options_.qos, {}, {}, {}, {}, {}, {}};
     deps.send = [this](const ami::Action& action, ami::ActionCallback done) {
         return session_.send(action, std::move(done), now_).has_value();
     };
@@ -68,6 +68,7 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
     };
     deps.health = [this] { return health(); };
     deps.now = [this] { return now_; };
+    deps.refresh_astdb = [this](const std::string& exten) { refresh_astdb(exten); };
     router_ = std::make_unique<commands::Router>(std::move(deps));
 }
 
@@ -257,7 +258,8 @@ void BridgeCore::mqtt_connected() {
     store_.republish_all();
 }
 
-void BridgeCore::mqtt_message(const mqtt::IncomingMessage& message) {
+void BridgeCore::mqtt_message(const mqtt::IncomingMessage& message, ami::Clock::time_point now) {
+    if (now > now_) now_ = now;
     if (!router_->handle(message)) spdlog::debug("MQTT message on {} ignored", message.topic);
 }
 

@@ -62,7 +62,8 @@ public:
 
     // --- MQTT edge ---
     void mqtt_connected();
-    void mqtt_message(const mqtt::IncomingMessage& message);
+    // A command topic message; `now` dates the AMI actions it may send (their timeouts).
+    void mqtt_message(const mqtt::IncomingMessage& message, ami::Clock::time_point now);
 
     // --- lifecycle ---
     // Clean shutdown: Logoff queued on AMI; bridge/state offline published.

@@ -50,9 +50,11 @@ void ExtensionsModule::publish(const std::string& exten) {
     if (auto view = context_->state.extensions().view(exten)) {
         store.set(topics.extension(exten), render(*view, conversations(*view)));
         store.set(topics.extension_status(exten), std::string(status_name(view->status)));
+        store.set(topics.extension_dnd(exten), view->dnd ? "true" : "false");
     } else {
         store.clear(topics.extension(exten));
         store.clear(topics.extension_status(exten));
+        store.clear(topics.extension_dnd(exten));
     }
 }
 
@@ -70,6 +72,7 @@ void ExtensionsModule::on_resync() {
         const auto view = context_->state.extensions().view(ext);
         wanted[topics.extension(exten)] = render(view, conversations(view));
         wanted[topics.extension_status(exten)] = std::string(status_name(view.status));
+        wanted[topics.extension_dnd(exten)] = view.dnd ? "true" : "false";
     }
     context_->store.replace_subtree(topics.extension("").c_str(), wanted);
 }

@@ -11,7 +11,7 @@ void InventoryModule::start(Context& context) {
 
 void InventoryModule::refresh(bool force) {
     if (!context_) return;
-    if (!context_->store.take_entities_changed() && !force) return;
+    if (!context_->store.take_entities_changed(kCollections) && !force) return;
     nlohmann::ordered_json j;
     for (const char* collection : kCollections) {
         nlohmann::ordered_json ids = nlohmann::ordered_json::array();

@@ -1,5 +1,7 @@
 #include "mqtt/paho_client.hpp"
 
+#include <cstdint>
+
 #include <spdlog/spdlog.h>
 
 namespace mqtt {
@@ -9,6 +11,9 @@ namespace asio = boost::asio;
 namespace {
 constexpr std::chrono::milliseconds kReconnectMin{500};
 constexpr std::chrono::milliseconds kReconnectMax{30000};
+constexpr int kMaxBufferedMessages = 1'000'000;
+constexpr std::chrono::seconds kConnectTimeout{5};
+constexpr std::size_t kWindow = 64;
 
 std::string describe(const ::mqtt::exception& e) {
     std::string text = e.get_message();
@@ -65,12 +70,37 @@ private:
     std::shared_ptr<bool> alive_;
 };
 
+// Publish completions (PUBACK for QoS 1, sent for QoS 0), on Paho's threads: post them.
+class PahoClient::DeliveryListener : public virtual ::mqtt::iaction_listener {
+public:
+    explicit DeliveryListener(PahoClient& owner) : owner_(owner), alive_(owner.alive_) {}
+    void on_success(const ::mqtt::token& tok) override { done(tok); }
+    void on_failure(const ::mqtt::token& tok) override { done(tok); }
+
+private:
+    void done(const ::mqtt::token& tok) {
+        const auto generation = static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(tok.get_user_context()));
+        std::weak_ptr<bool> alive = alive_;
+        PahoClient* owner = &owner_;
+        asio::post(owner_.io_, [alive, owner, generation] {
+            if (alive.lock()) owner->delivered(generation);
+        });
+    }
+    PahoClient& owner_;
+    std::weak_ptr<bool> alive_;
+};
+
 PahoClient::PahoClient(asio::io_context& io, const config::MqttConfig& config, std::string will_topic, PahoCallbacks callbacks)
-    : io_(io), config_(config), will_topic_(std::move(will_topic)), callbacks_(std::move(callbacks)), reconnect_timer_(io) {
+    : io_(io), config_(config), will_topic_(std::move(will_topic)), callbacks_(std::move(callbacks)), reconnect_timer_(io), connect_watchdog_(io) {
     ::mqtt::create_options opts(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
+    // Paho queues publishes beyond the broker's in-flight window; its default of 100 makes a
+    // burst (a snapshot of 10,000 extensions, 100 command replies) fail with -12 and lose
+    // messages. Bounded by count here; coalescing retained updates is the bridge's job.
+    opts.set_max_buffered_messages(kMaxBufferedMessages);
     // Paho's own buffer while disconnected is off: retained state is republished by us.
     client_ = std::make_unique<::mqtt::async_client>(config_.uri, config_.client_id, opts);
     listener_ = std::make_unique<Listener>(*this);
+    delivery_listener_ = std::make_unique<DeliveryListener>(*this);
     client_->set_callback(*listener_);
 }
 
@@ -96,14 +126,39 @@ void PahoClient::connect() {
     if (config_.version == 5) builder.mqtt_version(MQTTVERSION_5).clean_start(true);
     else builder.mqtt_version(MQTTVERSION_3_1_1).clean_session(true);
     builder.keep_alive_interval(config_.keepalive);
-    builder.connect_timeout(std::chrono::seconds(5));
+    builder.connect_timeout(kConnectTimeout);
     builder.automatic_reconnect(false);
     builder.will(::mqtt::message(will_topic_, std::string("offline"), 1, true));
     if (!config_.username.empty()) builder.user_name(config_.username);
     if (!config_.password.empty()) builder.password(config_.password.reveal());
-    if (config_.uri.rfind("ssl://", 0) == 0 || config_.uri.rfind("mqtts://", 0) == 0 || config_.uri.rfind("wss://", 0) == 0)
-        builder.ssl(::mqtt::ssl_options());
+    if (config_.uses_tls()) {
+        ::mqtt::ssl_options ssl;
+        if (!config_.ca_file.empty()) ssl.set_trust_store(config_.ca_file);
+        if (!config_.cert_file.empty()) ssl.set_key_store(config_.cert_file);
+        if (!config_.key_file.empty()) ssl.set_private_key(config_.key_file);
+        if (!config_.key_password.empty()) ssl.set_private_key_password(config_.key_password.reveal());
+        ssl.set_enable_server_cert_auth(true);
+        ssl.set_verify(config_.tls_verify_hostname);
+        // No ssl.set_error_handler(): Paho C++ 1.2 registers the ssl_options object itself as the
+        // OpenSSL callback context, and connect_options keeps a copy, so the first TLS error calls
+        // through a dangling pointer (SIGSEGV in ssl_options::on_error, seen with a wrong CA).
+        // A failed handshake is reported by the connect watchdog instead.
+        builder.ssl(std::move(ssl));
+    }
     spdlog::info("MQTT: connecting to {} as {}", config_.uri, config_.client_id);
+    const unsigned attempt = ++connect_attempt_;
+    connect_watchdog_.expires_after(kConnectTimeout + std::chrono::seconds(1));
+    connect_watchdog_.async_wait([this, attempt](boost::system::error_code ec) {
+        if (ec || attempt != connect_attempt_ || !connecting_ || stopped_) return;
+        spdlog::error("MQTT: cannot connect to {}: no answer within {} s{}", config_.uri, kConnectTimeout.count() + 1,
+                      config_.uses_tls() ? " (TLS handshake failed? check [mqtt] ca_file, cert_file, key_file and the broker's log)" : "");
+        connecting_ = false;
+        try {
+            client_->disconnect(0);
+        } catch (const ::mqtt::exception&) {
+        }
+        schedule_reconnect();
+    });
     try {
         client_->connect(builder.finalize(), nullptr, *listener_);
     } catch (const ::mqtt::exception& e) {
@@ -115,18 +170,25 @@ void PahoClient::connect() {
 
 void PahoClient::on_connect_result(bool ok, const std::string& error) {
     connecting_ = false;
+    connect_watchdog_.cancel();
     if (stopped_ || connected_) return;  // Paho may report one connect twice
     if (!ok) {
-        spdlog::error("MQTT: cannot connect to {}: {}", config_.uri, error);
+        // Paho says only "-1" when the TLS handshake fails (unknown CA, wrong host name, a client
+        // certificate the broker refuses).
+        spdlog::error("MQTT: cannot connect to {}: {}{}", config_.uri, error,
+                      config_.uses_tls() ? " (TLS handshake failed? check [mqtt] ca_file, cert_file, key_file and the broker's log)" : "");
         schedule_reconnect();
         return;
     }
     connected_ = true;
+    queue_.clear();
+    in_flight_ = 0;
+    ++generation_;
     delay_ = std::chrono::milliseconds(0);
     spdlog::info("MQTT: connected to {}", config_.uri);
     for (const auto& [filter, qos] : subscriptions_) {
         try {
-            client_->subscribe(filter, qos);
+            subscribe_now(filter, qos);
         } catch (const ::mqtt::exception& e) {
             spdlog::error("MQTT: subscribe {} failed: {}", filter, describe(e));
         }
@@ -137,6 +199,11 @@ void PahoClient::on_connect_result(bool ok, const std::string& error) {
 void PahoClient::on_connection_lost(const std::string& cause) {
     if (!connected_) return;
     connected_ = false;
+    // What waited is republished in full (retained) on reconnect; completions still to come
+    // from the lost connection are ignored.
+    queue_.clear();
+    in_flight_ = 0;
+    ++generation_;
     spdlog::warn("MQTT: connection lost{}{}", cause.empty() ? "" : ": ", cause);
     if (callbacks_.disconnected) callbacks_.disconnected();
     schedule_reconnect();
@@ -155,7 +222,30 @@ void PahoClient::schedule_reconnect() {
 }
 
 void PahoClient::publish(const OutgoingMessage& m) {
+    // While disconnected nothing waits: the retained tree is republished whole on reconnect.
     if (!connected_) return;
+    const auto dropped = queue_.dropped();
+    queue_.push(m);
+    if (queue_.dropped() != dropped && (queue_.dropped() & (queue_.dropped() - 1)) == 0)
+        spdlog::warn("MQTT: the broker is not keeping up; {} non-retained messages dropped so far", queue_.dropped());
+    pump();
+}
+
+void PahoClient::pump() {
+    while (connected_ && in_flight_ < kWindow) {
+        auto next = queue_.pop();
+        if (!next) return;
+        send_now(*next, true);
+    }
+}
+
+void PahoClient::delivered(unsigned generation) {
+    if (generation != generation_) return;
+    if (in_flight_ > 0) --in_flight_;
+    pump();
+}
+
+void PahoClient::send_now(const OutgoingMessage& m, bool tracked) {
     try {
         auto msg = ::mqtt::make_message(m.topic, m.payload, m.qos, m.retain);
         if (m.correlation_data && config_.version == 5) {
@@ -163,10 +253,27 @@ void PahoClient::publish(const OutgoingMessage& m) {
             props.add(::mqtt::property(::mqtt::property::CORRELATION_DATA, *m.correlation_data));
             msg->set_properties(props);
         }
-        client_->publish(msg);
+        if (tracked) {
+            void* context = reinterpret_cast<void*>(static_cast<std::uintptr_t>(generation_));
+            client_->publish(msg, context, *delivery_listener_);
+            ++in_flight_;
+        } else {
+            client_->publish(msg);
+        }
     } catch (const ::mqtt::exception& e) {
-        // Too many in flight or the link just dropped: the retained tree is republished on reconnect.
+        // The link just dropped: the retained tree is republished on reconnect.
         spdlog::warn("MQTT: publish to {} failed: {}", m.topic, describe(e));
+    }
+}
+
+void PahoClient::subscribe_now(const std::string& filter, int qos) {
+    if (config_.version == 5) {
+        // No local: never our own publishes. Retain as published: a retained command published
+        // while we are subscribed still shows its retain flag, so it can be refused like one
+        // delivered at subscription time.
+        client_->subscribe(filter, qos, ::mqtt::subscribe_options(true, true));
+    } else {
+        client_->subscribe(filter, qos);
     }
 }
 
@@ -174,7 +281,7 @@ void PahoClient::subscribe(const std::string& filter, int qos) {
     subscriptions_[filter] = qos;
     if (!connected_) return;
     try {
-        client_->subscribe(filter, qos);
+        subscribe_now(filter, qos);
     } catch (const ::mqtt::exception& e) {
         spdlog::error("MQTT: subscribe {} failed: {}", filter, describe(e));
     }
@@ -183,8 +290,11 @@ void PahoClient::subscribe(const std::string& filter, int qos) {
 void PahoClient::stop(const OutgoingMessage& final_message, std::chrono::milliseconds timeout) {
     stopped_ = true;
     reconnect_timer_.cancel();
+    connect_watchdog_.cancel();
     if (!connected_) return;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // What still waits goes to Paho now (disconnect below waits for it within the timeout).
+    while (auto next = queue_.pop()) send_now(*next, false);
     try {
         // Paho cannot send DISCONNECT with the will, so the "offline" is published by hand.
         auto tok = client_->publish(::mqtt::make_message(final_message.topic, final_message.payload, final_message.qos, final_message.retain));

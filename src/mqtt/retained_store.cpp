@@ -22,9 +22,10 @@ void RetainedStore::track(const std::string& topic, bool present) {
     if (a == std::string::npos) return;
     const std::size_t b = topic.find('/', a + 1);
     if (b == std::string::npos || topic.find('/', b + 1) != std::string::npos) return;
-    auto& ids = entities_[topic.substr(a + 1, b - a - 1)];
+    std::string collection = topic.substr(a + 1, b - a - 1);
+    auto& ids = entities_[collection];
     const std::string id = topic.substr(b + 1);
-    if (present ? ids.insert(id).second : ids.erase(id) > 0) entities_changed_ = true;
+    if (present ? ids.insert(id).second : ids.erase(id) > 0) changed_collections_.insert(std::move(collection));
 }
 
 const std::set<std::string>& RetainedStore::entity_ids(const std::string& collection) const {

@@ -30,8 +30,15 @@ public:
     const std::map<std::string, std::string>& asserted() const noexcept { return asserted_; }
     // Ids of the entities of one collection: the third level of the topics <base>/<collection>/<id>.
     const std::set<std::string>& entity_ids(const std::string& collection) const;
-    // True once after entity ids appeared or disappeared (for the inventory).
-    bool take_entities_changed() noexcept { return std::exchange(entities_changed_, false); }
+    // True once after ids of one of `collections` appeared or disappeared (for the inventory: a
+    // call starting or ending, pbx/calls/<id>, must not rebuild the list of 10,000 extensions).
+    template <typename Collections>
+    bool take_entities_changed(const Collections& collections) {
+        bool changed = false;
+        for (const auto& c : collections) changed = changed || changed_collections_.count(c) > 0;
+        changed_collections_.clear();
+        return changed;
+    }
     std::size_t publish_count() const noexcept { return publishes_; }
     std::size_t owed_clears() const noexcept { return clears_owed_.size(); }
 
@@ -44,7 +51,7 @@ private:
     // Topics cleared while the broker was unreachable: their empty payload is still owed.
     std::set<std::string> clears_owed_;
     std::map<std::string, std::set<std::string>> entities_;  // collection -> ids
-    bool entities_changed_ = false;
+    std::set<std::string, std::less<>> changed_collections_;
     void track(const std::string& topic, bool present);
     std::size_t publishes_ = 0;
 };

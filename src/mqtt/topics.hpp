@@ -16,6 +16,7 @@ public:
     std::string bridge_inventory() const { return base_ + "/bridge/inventory"; }
     std::string extension(std::string_view exten) const { return base_ + "/extensions/" + std::string(exten); }
     std::string extension_status(std::string_view exten) const { return extension(exten) + "/status"; }
+    std::string extension_dnd(std::string_view exten) const { return extension(exten) + "/dnd"; }
     std::string call(std::string_view linkedid) const { return base_ + "/calls/" + std::string(linkedid); }
     // Non-retained happenings.
     std::string extension_event(std::string_view exten) const { return extension(exten) + "/event"; }

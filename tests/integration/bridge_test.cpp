@@ -64,10 +64,11 @@ TEST(Bridge, LateSubscriberSeesTheExactRetainedExtensionTree) {
     };
     for (const char* e : {"2001", "2002", "2003", "2004"}) expected[std::string("pbx/extensions/") + e + "/status"] = "online";
     for (const char* e : {"2005", "2006"}) expected[std::string("pbx/extensions/") + e + "/status"] = "offline";
+    for (const char* e : {"2001", "2002", "2003", "2004", "2005", "2006"}) expected[std::string("pbx/extensions/") + e + "/dnd"] = "false";
     const bool complete = probe.wait_for([](const Snapshot& snap) {
         std::size_t n = 0;
         for (const auto& [topic, payload] : snap.retained) n += topic.rfind("pbx/extensions/", 0) == 0;
-        return n >= 12 && snap.retained.count("pbx/bridge/state") && snap.retained.count("pbx/bridge/info");
+        return n >= 18 && snap.retained.count("pbx/bridge/state") && snap.retained.count("pbx/bridge/info");
     }, kWait);
     auto tree = probe.retained_tree("pbx");
     ASSERT_TRUE(complete) << nlohmann::json(tree).dump(1);
@@ -219,7 +220,7 @@ TEST(Bridge, SameTreeShapeFromAllThreeAsteriskVersions) {
         ASSERT_TRUE(probe.wait_for([&](const Snapshot& snap) {
             std::size_t n = 0;
             for (const auto& [topic, payload] : snap.retained) n += topic.rfind(base + "/extensions/", 0) == 0;
-            return n == 12;
+            return n == 18;  // 6 extensions: JSON, status, dnd
         }, kWait)) << flavor << "\n" << bridge.log();
         std::vector<std::string> shape;
         for (const auto& [topic, payload] : probe.retained_tree(base)) {
@@ -227,7 +228,7 @@ TEST(Bridge, SameTreeShapeFromAllThreeAsteriskVersions) {
             if (t.rfind("/extensions/", 0) != 0 && t.rfind("/bridge/state", 0) != 0) continue;  // what all three PBXs share
             if (t.rfind("/extensions/", 0) == 0 && t.size() > 12 && t[12] == digit) t[12] = 'N';
             shape.push_back(t);
-            if (t.find("/status") != std::string::npos) continue;
+            if (t.find("/status") != std::string::npos || t.find("/dnd") != std::string::npos) continue;
             if (t.rfind("/extensions/", 0) == 0) {
                 std::vector<std::string> keys;
                 const json object = json::parse(payload);

@@ -284,7 +284,7 @@ bool Process::wait_for_log(std::string_view needle, std::chrono::milliseconds ti
 // ---------------------------------------------------------------------------------------------
 // Mosquitto
 
-Mosquitto::Mosquitto() {
+Mosquitto::Mosquitto(MosquittoOptions options) : options_(std::move(options)) {
     // A port picked by free_tcp_port() can be taken by someone else before mosquitto binds it:
     // try a few.
     for (int attempt = 0; attempt < 3; ++attempt) {
@@ -310,7 +310,8 @@ std::string Mosquitto::log() const { return process_ ? process_->log() : std::st
 bool Mosquitto::launch() {
     config_path_ = unique_output_path("mosquitto-" + std::to_string(port_), ".conf");
     std::ostringstream conf;
-    conf << "listener " << port_ << " 127.0.0.1\n"
+    conf << options_.global << (options_.global.empty() || options_.global.back() == '\n' ? "" : "\n")
+         << "listener " << port_ << " 127.0.0.1\n"
          << "allow_anonymous true\n"
          << "persistence false\n"
          << "log_dest stderr\n"
@@ -319,6 +320,7 @@ bool Mosquitto::launch() {
          << "log_timestamp_format %H:%M:%S\n";
     // As root, mosquitto drops to user "mosquitto" and then may not read our files (trap 10).
     if (::geteuid() == 0) conf << "user root\n";
+    conf << options_.extra << "\n";
     write_file(config_path_, conf.str());
 
     process_ = std::make_unique<Process>(std::vector<std::string>{find_program("mosquitto"), "-c", config_path_},
@@ -381,12 +383,16 @@ struct MqttProbe::Impl {
     std::atomic<bool> is_connected{false};
 
     std::string client_id;
+    int version = 5;
     std::vector<std::pair<std::string, int>> subscriptions;
     mqtt::connect_options connect_options;
     std::unique_ptr<mqtt::async_client> client;  // last member: destroyed first, callbacks stop
 
     void on_message(const mqtt::const_message_ptr& msg) {
-        Message m{msg->get_topic(), msg->get_payload_str(), msg->is_retained(), msg->get_qos(), Clock::now()};
+        Message m{msg->get_topic(), msg->get_payload_str(), msg->is_retained(), msg->get_qos(), Clock::now(), std::nullopt};
+        const auto& props = msg->get_properties();
+        if (props.contains(mqtt::property::CORRELATION_DATA))
+            m.correlation_data = mqtt::get<mqtt::binary>(props, mqtt::property::CORRELATION_DATA);
         {
             std::lock_guard lock(mutex);
             snapshot.latest[m.topic] = m.payload;
@@ -434,19 +440,22 @@ MqttProbe::~MqttProbe() {
     }
 }
 
-void MqttProbe::connect(const std::string& uri, std::chrono::milliseconds timeout) {
+void MqttProbe::connect(const std::string& uri, std::chrono::milliseconds timeout, int version) {
     if (impl_->client) throw std::logic_error("MqttProbe: already connected once; use reconnect()");
+    impl_->version = version;
+    const int paho_version = version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
     // MQTT 5 must be chosen at creation too, or connect fails with -16 (STACK.md trap 2).
     impl_->client = std::make_unique<mqtt::async_client>(uri, impl_->client_id,
-                                                         mqtt::create_options(MQTTVERSION_5));
+                                                         mqtt::create_options(paho_version));
     Impl* impl = impl_.get();
     impl_->client->set_message_callback([impl](mqtt::const_message_ptr msg) { impl->on_message(msg); });
     impl_->client->set_connection_lost_handler([impl](const std::string&) { impl->is_connected = false; });
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout + 999ms);
-    impl_->connect_options = mqtt::connect_options_builder()
-                                 .mqtt_version(MQTTVERSION_5)
-                                 .clean_start(true)
-                                 .connect_timeout(std::max(seconds, std::chrono::seconds(1)))
+    auto builder = mqtt::connect_options_builder();
+    builder.mqtt_version(paho_version);
+    if (version == 5) builder.clean_start(true);
+    else builder.clean_session(true);
+    impl_->connect_options = builder.connect_timeout(std::max(seconds, std::chrono::seconds(1)))
                                  .keep_alive_interval(std::chrono::seconds(30))
                                  .finalize();
     impl_->do_connect(timeout);
@@ -457,7 +466,8 @@ void MqttProbe::reconnect(std::chrono::milliseconds timeout) {
     impl_->do_connect(timeout);
     for (const auto& [filter, qos] : impl_->subscriptions) {
         mqtt::subscribe_options options(false, true);
-        Impl::await(impl_->client->subscribe(filter, qos, options), timeout, "subscribe " + filter);
+        Impl::await(impl_->version == 5 ? impl_->client->subscribe(filter, qos, options) : impl_->client->subscribe(filter, qos),
+                    timeout, "subscribe " + filter);
     }
 }
 
@@ -478,7 +488,9 @@ void MqttProbe::subscribe(const std::string& filter, int qos, std::chrono::milli
     mqtt::subscribe_options options(false, true);
     // The SUBACK reason code is not checked: Paho C++ 1.2 returns garbage in
     // get_subscribe_response() for a one-topic MQTT 5 SUBACK, and this broker grants everything.
-    Impl::await(impl_->client->subscribe(filter, qos, options), timeout, "subscribe " + filter);
+    // MQTT 3.1.1 has no subscribe options (and no retain-as-published).
+    Impl::await(impl_->version == 5 ? impl_->client->subscribe(filter, qos, options) : impl_->client->subscribe(filter, qos),
+                timeout, "subscribe " + filter);
     impl_->subscriptions.emplace_back(filter, qos);
 }
 
@@ -487,6 +499,17 @@ void MqttProbe::publish(const std::string& topic, const std::string& payload, bo
     impl_->require_client();
     auto token = impl_->client->publish(mqtt::make_message(topic, payload, qos, retain));
     Impl::await(token, timeout, "publish " + topic);
+}
+
+void MqttProbe::request(const std::string& topic, const std::string& payload, const std::string& response_topic,
+                        const std::string& correlation_data, std::chrono::milliseconds timeout) {
+    impl_->require_client();
+    auto msg = mqtt::make_message(topic, payload, 1, false);
+    mqtt::properties props;
+    props.add(mqtt::property(mqtt::property::RESPONSE_TOPIC, response_topic));
+    props.add(mqtt::property(mqtt::property::CORRELATION_DATA, correlation_data));
+    msg->set_properties(props);
+    Impl::await(impl_->client->publish(msg), timeout, "publish " + topic);
 }
 
 bool MqttProbe::wait_for(const std::function<bool(const Snapshot&)>& pred, std::chrono::milliseconds timeout) {

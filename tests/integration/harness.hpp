@@ -82,10 +82,17 @@ private:
     std::optional<int> status_;
 };
 
+// Extra mosquitto configuration: `global` goes before the default listener (e.g.
+// "per_listener_settings true"), `extra` after it (more listeners, TLS, password files).
+struct MosquittoOptions {
+    std::string global;
+    std::string extra;
+};
+
 // A private mosquitto broker: listener on a free 127.0.0.1 port, anonymous, no persistence.
 class Mosquitto {
 public:
-    Mosquitto();  // starts it and waits until the port accepts connections; throws on failure
+    explicit Mosquitto(MosquittoOptions options = {});  // starts it and waits until the port accepts connections; throws on failure
     ~Mosquitto();
     Mosquitto(const Mosquitto&) = delete;
     Mosquitto& operator=(const Mosquitto&) = delete;
@@ -104,6 +111,7 @@ public:
 private:
     bool launch();  // false if the broker exited before its port opened
 
+    MosquittoOptions options_;
     std::uint16_t port_ = 0;
     std::filesystem::path config_path_;
     std::unique_ptr<Process> process_;
@@ -116,6 +124,7 @@ struct Message {
     bool retained = false;  // the publisher's retain flag (subscriptions use retain-as-published)
     int qos = 0;
     Clock::time_point arrival;
+    std::optional<std::string> correlation_data;  // MQTT 5 property, when the publisher set one
 };
 
 // What a probe has seen since connect() or the last clear().
@@ -140,8 +149,8 @@ public:
     MqttProbe(const MqttProbe&) = delete;
     MqttProbe& operator=(const MqttProbe&) = delete;
 
-    // Clean start, MQTT 5. Throws on failure or timeout.
-    void connect(const std::string& uri, std::chrono::milliseconds timeout = 10s);
+    // Clean start, MQTT 5 (or version 4: MQTT 3.1.1). Throws on failure or timeout.
+    void connect(const std::string& uri, std::chrono::milliseconds timeout = 10s, int version = 5);
     // After a lost connection (broker restarted): connects again and repeats the subscriptions.
     void reconnect(std::chrono::milliseconds timeout = 10s);
     void disconnect(std::chrono::milliseconds timeout = 5s);
@@ -154,6 +163,10 @@ public:
     // Waits until the broker has it (PUBACK for QoS 1). Throws on failure or timeout.
     void publish(const std::string& topic, const std::string& payload, bool retain = false, int qos = 1,
                  std::chrono::milliseconds timeout = 10s);
+    // An MQTT 5 request: publish with the Response Topic and Correlation Data properties (QoS 1,
+    // waits for the PUBACK).
+    void request(const std::string& topic, const std::string& payload, const std::string& response_topic,
+                 const std::string& correlation_data, std::chrono::milliseconds timeout = 10s);
 
     // True once pred holds on what was received. pred runs under the probe's lock: it must not
     // call back into the probe.

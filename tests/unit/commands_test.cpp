@@ -55,7 +55,7 @@ std::vector<mqtt::OutgoingMessage> run(Harness& h, const std::string& topic, con
     m.retained = retained;
     m.response_topic = std::move(response_topic);
     m.correlation_data = std::move(correlation);
-    h.core->mqtt_message(m);
+    h.core->mqtt_message(m, h.now);
     for (int i = 0; i < 20; ++i) {
         std::string answer = h.pbx->answer(h.core->take_ami_output());
         if (answer.empty()) break;
@@ -92,7 +92,12 @@ TEST(Commands, DndSendsDbPutThenTheCustomDeviceState) {
     Harness h;
     const auto before = h.actions();
     auto replies = run(h, "pbx/cmd/dnd", R"({"extension":"2002","enabled":true,"transaction":"t1"})");
-    ASSERT_EQ(h.actions(), before + 2);
+    // DBPut, Setvar, then the extension's four AstDB keys read again (DBPut raises no event).
+    ASSERT_EQ(h.actions(), before + 6);
+    for (std::size_t i = 2; i < 6; ++i) {
+        EXPECT_EQ(h.pbx->actions()[before + i].get("Action"), "DBGet");
+        EXPECT_EQ(h.pbx->actions()[before + i].get("Key"), "2002");
+    }
     EXPECT_EQ(headers(h.pbx->actions()[before]),
               (std::vector<std::pair<std::string, std::string>>{{"Action", "DBPut"}, {"Family", "DND"}, {"Key", "2002"}, {"Val", "YES"}}));
     EXPECT_EQ(headers(h.pbx->actions()[before + 1]),
@@ -174,7 +179,7 @@ TEST(Commands, DndSetterAcceptsOnOffAndRepliesOnlyWhenAsked) {
     Harness h;
     auto before = h.actions();
     EXPECT_TRUE(run(h, "pbx/extensions/2002/dnd/set", "ON").empty());
-    ASSERT_EQ(h.actions(), before + 2);
+    ASSERT_EQ(h.actions(), before + 6);
     EXPECT_EQ(h.pbx->actions()[before].get("Key"), "2002");
     before = h.actions();
     auto replies = run(h, "pbx/extensions/2002/dnd/set", R"({"enabled":false,"transaction":42})");

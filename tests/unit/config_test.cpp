@@ -573,3 +573,17 @@ TEST(ConfigErrors, CommandsValues) {
     EXPECT_NE(bad_regex.errors[0].to_string().find("test.toml:4:16: 'commands.dial_pattern' is not a valid regular expression"),
               std::string::npos);
 }
+
+TEST(ConfigErrors, MqttTlsValues) {
+    const std::string mqtt = std::string(kMinimal) + "[mqtt]\n";
+    expect_errors(mqtt + "uri = \"tcp://127.0.0.1:1883\"\ntls_verify_hostname = false\n",
+                  {"test.toml:5:23: 'mqtt.tls_verify_hostname' needs a TLS uri (ssl://, mqtts:// or wss://)"});
+    const auto missing = parse(mqtt + "uri = \"ssl://127.0.0.1:8883\"\nca_file = \"/nonexistent/ca.crt\"\n");
+    ASSERT_EQ(missing.errors.size(), 1u);
+    EXPECT_EQ(missing.errors[0].to_string(),
+              "test.toml:5:11: 'mqtt.ca_file': cannot read '/nonexistent/ca.crt': No such file or directory");
+    const auto ok = parse(mqtt + "uri = \"mqtts://broker:8883\"\ntls_verify_hostname = false\n");
+    ASSERT_TRUE(ok.ok()) << testing::PrintToString(error_texts(ok));
+    EXPECT_FALSE(ok.config->mqtt.tls_verify_hostname);
+    EXPECT_TRUE(ok.config->mqtt.uses_tls());
+}

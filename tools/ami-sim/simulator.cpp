@@ -495,8 +495,10 @@ Outcome Simulator::hangup_two_party(Call call, HangupSide side, int cause) {
     const Channel* pa = state_.find_channel(call.caller);
     const Channel* pb = state_.find_channel(call.callee);
     if (!pa || !pb) {
-        if (pa) remove_channel(pa->name);
-        if (pb) remove_channel(pb->name);
+        // One leg is already gone (it was also a leg of another call: an Atxfer transferer whose
+        // consultation still rings). The other one hangs up alone, with its events and its device.
+        if (pa) hangup_lone(*pa, cause, result.events);
+        if (pb) hangup_lone(*pb, cause, result.events);
         return result;
     }
     Channel a = *pa, b = *pb;

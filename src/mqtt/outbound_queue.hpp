@@ -1,0 +1,47 @@
+#pragma once
+// What waits to be handed to the MQTT client, pure. Retained updates of one topic coalesce: only
+// the latest value waits (in the place of the first one), so a burst of changes to the same lamp
+// costs one message and memory is bounded by the number of distinct retained topics. Other
+// messages (events, command replies) keep their order and are bounded by `max_transient`: beyond
+// it the oldest is dropped and counted.
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "mqtt/port.hpp"
+
+namespace mqtt {
+
+class OutboundQueue {
+public:
+    explicit OutboundQueue(std::size_t max_transient = 100000) : max_transient_(max_transient) {}
+
+    void push(OutgoingMessage message);
+    std::optional<OutgoingMessage> pop();
+    void clear();
+
+    std::size_t size() const noexcept { return live_; }
+    bool empty() const noexcept { return live_ == 0; }
+    std::uint64_t coalesced() const noexcept { return coalesced_; }  // retained updates replaced before sending
+    std::uint64_t dropped() const noexcept { return dropped_; }      // transient messages dropped (overflow)
+
+private:
+    void compact();
+    struct Entry {
+        OutgoingMessage message;
+        bool live = true;
+    };
+    std::deque<Entry> entries_;
+    std::uint64_t front_seq_ = 0;                                // sequence number of entries_.front()
+    std::unordered_map<std::string, std::uint64_t> retained_;    // topic -> sequence of its waiting entry
+    std::deque<std::uint64_t> transient_;                        // sequences of waiting transient entries
+    std::size_t live_ = 0;
+    std::size_t max_transient_;
+    std::uint64_t coalesced_ = 0;
+    std::uint64_t dropped_ = 0;
+};
+
+}  // namespace mqtt

@@ -1,0 +1,61 @@
+// The MQTT outbound queue: retained updates of a topic coalesce in place, transient messages keep
+// their order and are bounded, and memory stays bounded under a flood.
+#include <gtest/gtest.h>
+
+#include "mqtt/outbound_queue.hpp"
+
+namespace {
+
+mqtt::OutgoingMessage msg(std::string topic, std::string payload, bool retain) {
+    mqtt::OutgoingMessage m;
+    m.topic = std::move(topic);
+    m.payload = std::move(payload);
+    m.retain = retain;
+    return m;
+}
+
+std::vector<std::string> drain(mqtt::OutboundQueue& q) {
+    std::vector<std::string> out;
+    while (auto m = q.pop()) out.push_back(m->topic + "=" + m->payload);
+    return out;
+}
+
+TEST(OutboundQueue, RetainedUpdatesCoalesceInTheFirstPlace) {
+    mqtt::OutboundQueue q;
+    q.push(msg("pbx/extensions/2001/status", "ringing", true));
+    q.push(msg("pbx/extensions/2001/event", "{ringing}", false));
+    q.push(msg("pbx/extensions/2002/status", "busy", true));
+    q.push(msg("pbx/extensions/2001/status", "busy", true));
+    q.push(msg("pbx/extensions/2001/status", "", true));  // cleared: the latest value wins
+    EXPECT_EQ(q.size(), 3u);
+    EXPECT_EQ(q.coalesced(), 2u);
+    EXPECT_EQ(drain(q), (std::vector<std::string>{"pbx/extensions/2001/status=", "pbx/extensions/2001/event={ringing}",
+                                                  "pbx/extensions/2002/status=busy"}));
+    // Once sent, a new value of the topic waits again.
+    q.push(msg("pbx/extensions/2001/status", "online", true));
+    EXPECT_EQ(drain(q), (std::vector<std::string>{"pbx/extensions/2001/status=online"}));
+}
+
+TEST(OutboundQueue, TransientMessagesAreBoundedOldestDroppedFirst) {
+    mqtt::OutboundQueue q(3);
+    q.push(msg("r", "1", true));
+    for (int i = 0; i < 6; ++i) q.push(msg("e", std::to_string(i), false));
+    EXPECT_EQ(q.dropped(), 3u);
+    EXPECT_EQ(drain(q), (std::vector<std::string>{"r=1", "e=3", "e=4", "e=5"}));
+    EXPECT_TRUE(q.empty());
+}
+
+TEST(OutboundQueue, AFloodWhileNothingIsSentStaysBounded) {
+    mqtt::OutboundQueue q(100);
+    for (int i = 0; i < 200000; ++i) {
+        q.push(msg("pbx/extensions/" + std::to_string(i % 50) + "/status", std::to_string(i), true));
+        q.push(msg("pbx/events/x", std::to_string(i), false));
+    }
+    EXPECT_EQ(q.size(), 150u);  // 50 distinct retained topics + the last 100 events
+    const auto out = drain(q);
+    ASSERT_EQ(out.size(), 150u);
+    EXPECT_EQ(out.front(), "pbx/extensions/0/status=199950");
+    EXPECT_EQ(out.back(), "pbx/events/x=199999");
+}
+
+}  // namespace
