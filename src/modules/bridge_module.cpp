@@ -22,6 +22,8 @@ std::string BridgeModule::render_info(const BridgeStatus& s) {
 void BridgeModule::publish_info() {
     if (!context_) return;
     context_->store.set(context_->topics.bridge_info(), render_info(context_->bridge));
+    // The link to Asterisk alone, for automations that only need to know whether the PBX is seen.
+    context_->store.set(context_->topics.ami_state(), context_->bridge.ami_connected ? "connected" : "disconnected");
 }
 
 }  // namespace modules

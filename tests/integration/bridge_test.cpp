@@ -164,7 +164,9 @@ TEST(Bridge, AmiDropIsFollowedByReconnectAndAFreshSnapshot) {
     probe.connect(s.broker.uri());
     probe.subscribe("pbx/#");
     ASSERT_EQ(probe.wait_for_value("pbx/extensions/2004/status", "online", kWait), "online");
+    ASSERT_EQ(probe.wait_for_value("pbx/ami/state", "connected", kWait), "connected");
     EXPECT_EQ(s.sim.control("drop"), "OK");
+    EXPECT_EQ(probe.wait_for_value("pbx/ami/state", "disconnected", kWait), "disconnected");
     ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) {
         auto v = snap.value("pbx/bridge/info");
         return v && json::parse(*v)["ami"]["connected"] == false;
@@ -173,6 +175,7 @@ TEST(Bridge, AmiDropIsFollowedByReconnectAndAFreshSnapshot) {
         auto v = snap.value("pbx/bridge/info");
         return v && json::parse(*v)["ami"]["connected"] == true;
     }, kWait)) << s.bridge->log();
+    EXPECT_EQ(probe.wait_for_value("pbx/ami/state", "connected", kWait), "connected");
     EXPECT_EQ(s.sim.control("unregister 2004"), "OK");
     EXPECT_EQ(probe.wait_for_value("pbx/extensions/2004/status", "offline", kWait), "offline");
 }
