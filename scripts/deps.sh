@@ -8,6 +8,7 @@ PACKAGES=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libboost-dev nlohmann-json3-dev
   libtomlplusplus-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh): clang 14 and its fuzzer runtime
   mosquitto mosquitto-clients
   ca-certificates openssl procps iproute2
 )

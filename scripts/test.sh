@@ -3,6 +3,9 @@
 # in a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors, in
 # build-asan/. Ends with one line "N passed, N failed". (One sanitized build keeps a clean run
 # on 2 cores within CI's 15 minutes; a second, unsanitized pass doubles the compile time.)
+# While ctest runs, scripts/fuzz.sh builds the libFuzzer targets and runs each for
+# PBX2MQTT_FUZZ_SECONDS (default 60; 0 skips them) in the background at the lowest priority;
+# the fuzz run counts as one more test in the final line.
 #
 #   scripts/test.sh [--both | --no-asan] [-R REGEX]
 #     --both        also a plain Debug build in build/ (warnings are errors there too)
@@ -10,7 +13,7 @@
 #     -R REGEX      passed to ctest: run only the tests whose name matches
 set -euo pipefail
 
-usage() { sed -n '2,11s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; }
 
 run_debug=0
 run_asan=1
@@ -36,10 +39,58 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/deps.sh
 
 jobs=$(nproc)
+fuzz_seconds=${PBX2MQTT_FUZZ_SECONDS:-60}
+fuzz_pid=
+fuzz_log=
+fuzz_skip_reason=
+if [[ ! $fuzz_seconds =~ ^[0-9]+$ ]]; then
+  echo "test.sh: PBX2MQTT_FUZZ_SECONDS must be a number of seconds, not '$fuzz_seconds'" >&2
+  exit 2
+elif (( fuzz_seconds == 0 )); then
+  fuzz_skip_reason="PBX2MQTT_FUZZ_SECONDS=0"
+elif (( ${#ctest_filter[@]} > 0 )); then
+  fuzz_skip_reason="-R selects tests"
+fi
 total_passed=0
 total_failed=0
 total_skipped=0
 status=0
+
+# Starts scripts/fuzz.sh in the background (once), at the lowest CPU priority, both targets at
+# the same time; its output goes to build-fuzz/fuzz-output.log.
+start_fuzz() {
+  [[ -z $fuzz_pid && -z $fuzz_skip_reason ]] || return 0
+  mkdir -p build-fuzz
+  fuzz_log=build-fuzz/fuzz-output.log
+  echo "==> [fuzz] scripts/fuzz.sh $fuzz_seconds in the background (log: $fuzz_log)"
+  PBX2MQTT_FUZZ_PARALLEL=1 nice -n 19 bash scripts/fuzz.sh "$fuzz_seconds" >"$fuzz_log" 2>&1 &
+  fuzz_pid=$!
+  fuzz_start=$SECONDS
+  # Interrupted or failed early: stop the fuzz run (its fuzzers end by themselves within SECONDS).
+  trap 'if [[ -n $fuzz_pid ]]; then kill "$fuzz_pid" 2>/dev/null || true; fi' EXIT
+}
+
+# Waits for the background fuzz run and counts it as one test.
+finish_fuzz() {
+  if [[ -n $fuzz_skip_reason ]]; then
+    echo "==> [fuzz] skipped: $fuzz_skip_reason"
+    return 0
+  fi
+  [[ -n $fuzz_pid ]] || return 0
+  local rc=0
+  wait "$fuzz_pid" || rc=$?
+  fuzz_pid=
+  if (( rc == 0 )); then
+    grep '^fuzz.sh: ' "$fuzz_log" || true
+    echo "==> [fuzz] passed ($((SECONDS - fuzz_start)) s since start, build included)"
+    total_passed=$((total_passed + 1))
+  else
+    echo "==> [fuzz] FAILED (exit $rc); $fuzz_log:" >&2
+    tail -n 80 "$fuzz_log" >&2
+    total_failed=$((total_failed + 1))
+    status=1
+  fi
+}
 
 # run_suite NAME BUILD_DIR [cmake args...]: configure, build, ctest; adds to the totals.
 run_suite() {
@@ -55,6 +106,7 @@ run_suite() {
     return
   fi
 
+  start_fuzz
   echo "==> [$name] ctest ${ctest_filter[*]}"
   local log="$dir/ctest-output.log" rc=0
   ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" "${ctest_filter[@]}" 2>&1 \
@@ -88,6 +140,8 @@ if (( run_asan )); then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite asan build-asan -DPBX2MQTT_SANITIZE=ON
 fi
+
+finish_fuzz
 
 if (( total_skipped > 0 )); then
   echo "$total_passed passed, $total_failed failed, $total_skipped skipped"

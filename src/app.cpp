@@ -3,13 +3,19 @@
 #include <utility>  // before Asio (Boost 1.74 + C++20)
 
 #include <boost/asio.hpp>
+#include <algorithm>
 #include <csignal>
+#include <optional>
+#include <set>
 #include <ctime>
 #include <spdlog/spdlog.h>
 
 #include "ami/client.hpp"
+#include "config/reload.hpp"
 #include "core/bridge_core.hpp"
 #include "mqtt/paho_client.hpp"
+#include "mqtt/retained_reader.hpp"
+#include "mqtt/stale_topics.hpp"
 #include "version.hpp"
 
 namespace pbx2mqtt {
@@ -26,12 +32,35 @@ std::string iso8601_now() {
     return buf;
 }
 
+ami::SessionOptions session_options(const config::Config& c) {
+    ami::SessionOptions o;
+    o.username = c.ami.username;
+    o.secret = c.ami.password.reveal();
+    o.keepalive = c.ami.keepalive;
+    o.login_timeout = c.ami.action_timeout;
+    return o;
+}
+
+ami::ClientOptions client_options(const config::Config& c) {
+    ami::ClientOptions o;
+    o.host = c.ami.host;
+    o.port = c.ami.port;
+    o.reconnect = c.ami.reconnect;
+    o.reconnect_after = c.ami.reconnect_after;
+    o.reconnect_max = c.ami.reconnect_max;
+    return o;
+}
+
+// Debug lines reach the log as they happen when the level asks for them.
+void set_log_level(const std::string& level) {
+    const auto l = spdlog::level::from_str(level);
+    spdlog::set_level(l);
+    spdlog::flush_on(std::min(l, spdlog::level::info));
+}
+
 core::CoreOptions core_options(const config::Config& c) {
     core::CoreOptions o;
-    o.session.username = c.ami.username;
-    o.session.secret = c.ami.password.reveal();
-    o.session.keepalive = c.ami.keepalive;
-    o.session.login_timeout = c.ami.action_timeout;
+    o.session = session_options(c);
     o.trunks = std::set<std::string>(c.pbx.trunks.begin(), c.pbx.trunks.end());
     o.base_topic = c.mqtt.base_topic;
     o.qos = c.mqtt.qos;
@@ -66,16 +95,23 @@ struct App::Impl {
                                     ami->poke();  // a command may have queued AMI actions
                                 }});
         core = std::make_unique<core::BridgeCore>(core_options(config), *mqtt);
-        ami::ClientOptions ao;
-        ao.host = config.ami.host;
-        ao.port = config.ami.port;
-        ao.reconnect = config.ami.reconnect;
-        ao.reconnect_after = config.ami.reconnect_after;
-        ao.reconnect_max = config.ami.reconnect_max;
-        ami = std::make_unique<ami::Client>(io, *core, ao);
+        ami = std::make_unique<ami::Client>(io, *core, client_options(config));
         ami->on_gave_up = [this] {
             exit_code = 1;
             stop("AMI connection lost with reconnect off");
+        };
+        // Retained topics an earlier run (or a broker restored from an old persistence file) left
+        // behind are cleared once the tree is complete (see mqtt/stale_topics.hpp).
+        core->on_tree_complete = [this] {
+            mqtt::read_retained(io, config.mqtt, mqtt::owned_filters(core->topics().base()),
+                                [this](std::optional<std::vector<std::string>> topics, const std::string& error) {
+                                    if (stopping) return;
+                                    if (!topics) {
+                                        spdlog::warn("MQTT: could not read the broker's retained topics to clear stale ones: {}", error);
+                                        return;
+                                    }
+                                    core->clear_stale(*topics);
+                                });
         };
     }
 
@@ -83,12 +119,53 @@ struct App::Impl {
         signals.async_wait([this](boost::system::error_code ec, int signo) {
             if (ec) return;
             if (signo == SIGHUP) {
-                spdlog::warn("SIGHUP: configuration reload is not supported yet; restart to apply changes");
+                asio::post(io, [this] { reload(); });
                 wait_signal();
                 return;
             }
             stop(signo == SIGTERM ? "SIGTERM" : "SIGINT");
         });
+    }
+
+    // SIGHUP: reads the file again and applies what changed; an invalid file changes nothing.
+    void reload() {
+        if (stopping) return;
+        spdlog::info("SIGHUP: reloading {}", config.source);
+        auto loaded = config::load_file(config.source, config::process_environment());
+        if (!loaded.ok()) {
+            for (const auto& e : loaded.errors) spdlog::error("{}", e.to_string());
+            spdlog::error("reload failed, keeping the running configuration ({} error(s) in {})", loaded.errors.size(),
+                          config.source);
+            return;
+        }
+        const config::ReloadPlan plan = config::plan_reload(config, *loaded.config);
+        if (plan.unchanged()) {
+            spdlog::info("reload: no change");
+            return;
+        }
+        for (const auto& warning : plan.refused) spdlog::warn("reload: {}", warning);
+        for (const auto& name : plan.applied) spdlog::info("reload: {} changed", name);
+        const config::Config old = std::move(config);
+        config = config::reloaded_config(old, *loaded.config);
+
+        if (plan.log_level) set_log_level(config.log.level);
+        if (plan.commands)
+            core->reconfigure_commands(config.commands, config.ami.prefix, config.ami.action_timeout);
+        if (plan.ami_reconnect || plan.ami_live)
+            core->reconfigure_ami(session_options(config), config.ami.host, config.ami.port);
+        if (plan.ami_reconnect || plan.ami_live) ami->reconfigure(client_options(config), plan.ami_reconnect);
+        // After an AMI reconnect was started this only stores them: the next login reads everything.
+        if (plan.trunks) core->reconfigure_trunks(std::set<std::string>(config.pbx.trunks.begin(), config.pbx.trunks.end()));
+        if (plan.mqtt_reconnect) {
+            std::optional<mqtt::OutgoingMessage> farewell;
+            if (old.mqtt.uri != config.mqtt.uri)  // the broker being left must not keep "online"
+                farewell = mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt};
+            mqtt->reconfigure(config.mqtt, farewell);
+        }
+        ami->poke();  // a resync may have queued actions
+        spdlog::info("reload: {} change(s) applied{}{}{}", plan.applied.size(), plan.ami_reconnect ? ", AMI reconnecting" : "",
+                     plan.mqtt_reconnect ? ", MQTT reconnecting" : "",
+                     plan.refused.empty() ? "" : ", " + std::to_string(plan.refused.size()) + " refused (restart needed)");
     }
 
     void stop(const std::string& why) {

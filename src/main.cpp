@@ -1,4 +1,5 @@
 // pbx2mqtt: arguments -> Config -> App -> run.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -38,8 +39,9 @@ int main(int argc, char** argv) {
     auto logger = spdlog::stderr_color_mt("pbx2mqtt");
     spdlog::set_default_logger(logger);
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-    spdlog::set_level(spdlog::level::from_str(loaded.config->log.level));
-    spdlog::flush_on(spdlog::level::info);
+    const auto level = spdlog::level::from_str(loaded.config->log.level);
+    spdlog::set_level(level);
+    spdlog::flush_on(std::min(level, spdlog::level::info));  // as App does on reload
     try {
         pbx2mqtt::App app(std::move(*loaded.config));
         return app.run();

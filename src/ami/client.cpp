@@ -39,6 +39,17 @@ void Client::stop() {
     close("bridge stopping");
 }
 
+void Client::reconfigure(ClientOptions options, bool reconnect_now) {
+    options_ = std::move(options);
+    if (!reconnect_now || stopped_) return;
+    reconnect_timer_.cancel();
+    stopped_ = true;  // close() must not schedule a delayed reconnect
+    close("configuration reloaded");
+    stopped_ = false;
+    last_delay_ = std::chrono::milliseconds(0);
+    connect();
+}
+
 void Client::connect() {
     if (stopped_) return;
     const auto gen = ++generation_;
@@ -142,6 +153,17 @@ void Client::arm_timer() {
     const auto gen = generation_;
     core_timer_.async_wait([this, gen](boost::system::error_code ec) {
         if (ec || gen != generation_ || !connected_) return;
+        // Bytes already waiting in the socket mean the loop was busy, not that Asterisk went
+        // silent: read them before the core judges the silence (keepalive, login timeout).
+        boost::system::error_code aec;
+        if (socket_.available(aec) > 0 && !aec) {
+            core_timer_.expires_after(std::chrono::milliseconds(10));
+            core_timer_.async_wait([this, gen](boost::system::error_code ec2) {
+                if (ec2 || gen != generation_ || !connected_) return;
+                arm_timer();
+            });
+            return;
+        }
         core_.tick(std::chrono::steady_clock::now());
         if (!connected_) return;
         flush();

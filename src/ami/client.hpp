@@ -38,6 +38,9 @@ public:
     void flush();
     // flush(), and re-arms the timer for the core's next deadline (a new action's timeout).
     void poke();
+    // Configuration reload: the new options; with reconnect_now the connection (if any) is
+    // dropped and made again at once with them.
+    void reconfigure(ClientOptions options, bool reconnect_now);
     // Called when the connection is lost and `reconnect` is false.
     std::function<void()> on_gave_up;
     bool connected() const noexcept { return connected_; }

@@ -75,6 +75,8 @@ public:
     // Queues an action; returns its ActionID, or nullopt (and never calls back) when not
     // logged in or when a header would break the framing (CR/LF/NUL).
     std::optional<std::string> send(const Action& action, ActionCallback on_done, Clock::time_point now);
+    // Configuration reload: credentials and login timeout count from the next login, keepalive at once.
+    void set_options(SessionOptions options) { options_ = std::move(options); }
     // Sends Logoff (on clean shutdown).
     void logoff(Clock::time_point now);
 

@@ -79,6 +79,15 @@ void CallsState::request_snapshot(model::SnapshotRequester& r) {
     });
 }
 
+void CallsState::keep_known_times(const CallsState& previous) {
+    for (auto& [uid, c] : channels_) {
+        const Channel* known = previous.channel(uid);
+        if (!known || known->name != c.name) continue;
+        c.created_at = known->created_at;
+        if (known->answered_at && c.state == 6) c.answered_at = known->answered_at;
+    }
+}
+
 namespace {
 void index_move(std::map<std::string, std::set<std::string>, std::less<>>& index, const std::string& from,
                 const std::string& to, const std::string& uid) {

@@ -65,6 +65,11 @@ public:
     const Channel* counterpart(const Channel& c) const;
     std::vector<std::string> linkedids() const;
 
+    // This model was just read from a snapshot, which knows times only to the second and
+    // relative to its own reading (now - Duration; an Up channel "answered" at its creation):
+    // a channel `previous` already knew (same uniqueid and name) keeps the times seen then.
+    void keep_known_times(const CallsState& previous);
+
 private:
     Channel* find(std::string_view uniqueid);
     // Creates or refreshes a channel from the channel snapshot headers of an event

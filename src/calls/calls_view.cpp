@@ -24,6 +24,18 @@ std::string lower(std::string s) {
 
 json iso_or_null(const std::optional<model::Timestamp>& t) { return t ? json(model::iso8601(*t)) : json(nullptr); }
 
+// Whether a was created before b. Times from a snapshot are whole seconds, so two channels often
+// tie: then the uniqueid's sequence number ("1795801243.12": 12) tells, as Asterisk counts up.
+bool created_before(const Channel& a, const Channel& b) {
+    if (a.created_at != b.created_at) return a.created_at < b.created_at;
+    auto sequence = [](const std::string& uniqueid) {
+        const auto dot = uniqueid.rfind('.');
+        const std::string digits = dot == std::string::npos ? std::string() : uniqueid.substr(dot + 1);
+        return std::pair<std::size_t, std::string>(digits.size(), digits);  // numeric order of the digits
+    };
+    return sequence(a.uniqueid) < sequence(b.uniqueid);
+}
+
 long long seconds_between(model::Timestamp from, model::Timestamp to) {
     return std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(to - from).count());
 }
@@ -105,7 +117,7 @@ json conversations_of(const CallsState& calls, std::string_view tech, std::strin
         // Who dialed is the source.
         const bool incoming = c.outgoing ? !*c.outgoing
                                          : peer && (c.dialed_by == peer->uniqueid ||
-                                                    (peer->dialed_by != c.uniqueid && peer->created_at < c.created_at));
+                                                    (peer->dialed_by != c.uniqueid && created_before(*peer, c)));
         const Channel* source = incoming && peer ? peer : &c;
         const Channel* dest = incoming && peer ? &c : peer;
         json conv;

@@ -31,7 +31,7 @@ nlohmann::json parse_payload(std::string_view payload, std::size_t max_bytes) {
     }
     try {
         return nlohmann::json::parse(payload.begin(), payload.end());
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
         // nlohmann's text names the position and the offending token; strip its "[json.exception...] " tag.
         std::string what = e.what();
         if (auto at = what.find("] "); at != std::string::npos) what.erase(0, at + 2);

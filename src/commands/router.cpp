@@ -67,6 +67,13 @@ Router::Router(RouterDeps deps) : deps_(std::move(deps)), dial_pattern_(deps_.co
 
 Router::~Router() { *alive_ = false; }
 
+void Router::reconfigure(config::CommandsConfig config, std::string dial_prefix, std::chrono::milliseconds action_timeout) {
+    dial_pattern_ = std::regex(config.dial_pattern, std::regex::ECMAScript);  // validated by config::load_file
+    deps_.config = std::move(config);
+    deps_.dial_prefix = std::move(dial_prefix);
+    deps_.action_timeout = action_timeout;
+}
+
 std::vector<std::string> Router::subscriptions() const {
     if (!deps_.config.enabled) return {};
     const std::string& base = deps_.topics.base();

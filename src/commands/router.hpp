@@ -62,6 +62,10 @@ public:
     // One incoming MQTT message; false when the topic is not a command topic.
     bool handle(const mqtt::IncomingMessage& message);
     std::size_t in_flight() const noexcept { return in_flight_; }
+    // Configuration reload: these rules apply to the requests that arrive from now on; those in
+    // flight finish under the rules they started with. The caller (un)subscribes when `enabled` flips.
+    void reconfigure(config::CommandsConfig config, std::string dial_prefix, std::chrono::milliseconds action_timeout);
+    const config::CommandsConfig& config() const noexcept { return deps_.config; }
 
 private:
     struct Target;

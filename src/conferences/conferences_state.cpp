@@ -86,6 +86,28 @@ Conference& ConferencesState::conference_for(const std::string& room) {
 
 // --- live ---
 
+void ConferencesState::keep_known_times(const ConferencesState& previous) {
+    for (auto& [room, c] : conferences_) {
+        const Conference* known = previous.conference(room);
+        if (!known) continue;
+        bool persisted = false;
+        for (auto& [channel, u] : c.users) {
+            auto it = known->users.find(channel);
+            if (it == known->users.end() || it->second.uniqueid != u.uniqueid) continue;
+            u.joined_at = it->second.joined_at;
+            persisted = true;
+        }
+        if (!persisted) continue;
+        if (known->started_at) {
+            c.started_at = known->started_at;
+        } else {
+            c.started_at.reset();
+            for (const auto& [channel, u] : c.users)
+                if (!c.started_at || u.joined_at < *c.started_at) c.started_at = u.joined_at;
+        }
+    }
+}
+
 void ConferencesState::apply_event(const Message& e, model::Timestamp now, model::ChangeSet& changes) {
     const std::string_view name = e.event();
     if (name.size() < 10 || !iequals(name.substr(0, 10), "Confbridge")) return;

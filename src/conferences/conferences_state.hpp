@@ -57,6 +57,11 @@ public:
     // The room `channel` is in, or nullptr.
     const Conference* conference_of(std::string_view channel) const;
 
+    // This model was just read from a snapshot (joined_at from AnsweredTime, whole seconds):
+    // a user `previous` already knew (same channel and uniqueid) keeps its joined_at, and a
+    // conference with such a user (so it did not end meanwhile) keeps its started_at.
+    void keep_known_times(const ConferencesState& previous);
+
 private:
     Conference& conference_for(const std::string& room);
     std::map<std::string, Conference> conferences_;

@@ -1,5 +1,9 @@
 #include "core/bridge_core.hpp"
 
+#include "mqtt/stale_topics.hpp"
+
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "modules/bridge_module.hpp"
@@ -161,6 +165,7 @@ void BridgeCore::snapshot_done(bool ok, const std::string& error) {
         if (on_close_ami && session_.logged_in()) on_close_ami("snapshot incomplete: " + error);
         return;
     }
+    sync->state().keep_known_times(state_);
     state_ = std::move(sync->state());
     // Events that arrived while the snapshot was read: what they changed may or may not be in
     // the answers, so replay them on the fresh model (device and contact states are idempotent).
@@ -177,6 +182,7 @@ void BridgeCore::snapshot_done(bool ok, const std::string& error) {
                  sync->actions_sent(), buffered.size(), ms);
     set_ami_state("connected");
     notify_resync_waiters(true, {});
+    maybe_sweep();
     for (const auto& exten : follow_up.refresh_endpoints) refresh_endpoint(exten);
     for (const auto& exten : follow_up.refresh_astdb) refresh_astdb(exten);
 }
@@ -209,6 +215,9 @@ void BridgeCore::on_event(const ami::Message& event) {
     }
     model::ChangeSet changes;
     state_.apply_event(event, options_.wall_clock(), changes);
+    if (changes.empty() && dropped_event_names_.size() < 256 && dropped_event_names_.insert(std::string(name)).second)
+        spdlog::debug("AMI event {} (Uniqueid '{}') changed nothing; dropped (logged once per event name)", name,
+                      event.get("Uniqueid"));
     apply(changes);
 }
 
@@ -256,11 +265,32 @@ void BridgeCore::refresh_astdb(const std::string& exten) {
 void BridgeCore::mqtt_connected() {
     spdlog::info("MQTT connected; asserting {} retained topics", store_.asserted().size());
     store_.republish_all();
+    swept_this_connection_ = false;
+    maybe_sweep();
+}
+
+void BridgeCore::maybe_sweep() {
+    if (swept_this_connection_ || !port_.connected() || sync_ || status_.ami_state != "connected") return;
+    swept_this_connection_ = true;
+    if (on_tree_complete) on_tree_complete();
+}
+
+std::size_t BridgeCore::clear_stale(const std::vector<std::string>& seen) {
+    const auto stale = mqtt::stale_topics(topics_.base(), seen, store_.asserted());
+    const std::size_t n = store_.clear_stale(stale);
+    if (n > 0) spdlog::info("cleared {} stale retained topic(s) left on the broker, e.g. {}", n, stale.front());
+    return n;
 }
 
 void BridgeCore::mqtt_message(const mqtt::IncomingMessage& message, ami::Clock::time_point now) {
     if (now > now_) now_ = now;
-    if (!router_->handle(message)) spdlog::debug("MQTT message on {} ignored", message.topic);
+    // Every MQTT byte is untrusted: whatever a request does inside the router, it must not end
+    // the daemon (the router answers refusals itself; anything else is a bug, logged here).
+    try {
+        if (!router_->handle(message)) spdlog::debug("MQTT message on {} ignored", message.topic);
+    } catch (const std::exception& e) {
+        spdlog::error("MQTT message on {} failed: {}", message.topic, e.what());
+    }
 }
 
 void BridgeCore::notify_resync_waiters(bool ok, const std::string& error) {
@@ -281,6 +311,40 @@ nlohmann::ordered_json BridgeCore::health() const {
                   {"queues", state_.queues().queues().size()},
                   {"conferences", state_.conferences().conferences().size()}};
     return h;
+}
+
+void BridgeCore::reconfigure_commands(const config::CommandsConfig& commands, const std::string& dial_prefix,
+                                      std::chrono::milliseconds action_timeout) {
+    const auto before = router_->subscriptions();
+    options_.commands = commands;
+    options_.dial_prefix = dial_prefix;
+    options_.action_timeout = action_timeout;
+    router_->reconfigure(commands, dial_prefix, action_timeout);
+    if (!started_) return;
+    const auto after = router_->subscriptions();
+    for (const auto& filter : before)
+        if (std::find(after.begin(), after.end(), filter) == after.end()) port_.unsubscribe(filter);
+    for (const auto& filter : after)
+        if (std::find(before.begin(), before.end(), filter) == before.end()) port_.subscribe(filter, options_.qos);
+}
+
+void BridgeCore::reconfigure_ami(const ami::SessionOptions& session, const std::string& host, int port) {
+    options_.session = session;
+    options_.ami_host = host;
+    options_.ami_port = port;
+    session_.set_options(session);
+    if (status_.ami_host == host && status_.ami_port == port) return;
+    status_.ami_host = host;
+    status_.ami_port = port;
+    for_each_module("bridge status", [](modules::Module& m) { m.on_bridge_status(); });
+}
+
+void BridgeCore::reconfigure_trunks(const std::set<std::string>& trunks) {
+    options_.trunks = trunks;
+    if (session_.logged_in()) {
+        spdlog::info("trunks changed; reading the PBX state again");
+        start_snapshot();
+    }
 }
 
 void BridgeCore::shutdown(ami::Clock::time_point now) {

@@ -62,8 +62,24 @@ public:
 
     // --- MQTT edge ---
     void mqtt_connected();
+    // The retained tree is complete (a full PBX snapshot applied while MQTT is connected): the
+    // edge then reads the broker's retained topics under the bridge's collections and hands them
+    // to clear_stale(). Once per MQTT connection.
+    std::function<void()> on_tree_complete;
+    // Clears the topics among `seen` that the bridge does not assert; returns how many.
+    std::size_t clear_stale(const std::vector<std::string>& seen);
     // A command topic message; `now` dates the AMI actions it may send (their timeouts).
     void mqtt_message(const mqtt::IncomingMessage& message, ami::Clock::time_point now);
+
+    // --- configuration reload (SIGHUP) ---
+    // New rules for the commands that arrive from now on; subscribes or unsubscribes the command
+    // topics when `enabled` flips. Commands in flight finish under the old rules.
+    void reconfigure_commands(const config::CommandsConfig& commands, const std::string& dial_prefix,
+                              std::chrono::milliseconds action_timeout);
+    // New AMI login settings (they count from the next login) and the address shown in bridge/info.
+    void reconfigure_ami(const ami::SessionOptions& session, const std::string& host, int port);
+    // Trunks re-classified: the PBX is read again (now if logged in, else at the next login).
+    void reconfigure_trunks(const std::set<std::string>& trunks);
 
     // --- lifecycle ---
     // Clean shutdown: Logoff queued on AMI; bridge/state offline published.
@@ -86,6 +102,8 @@ private:
     void refresh_endpoint(const std::string& exten);
     void refresh_astdb(const std::string& exten);
     void set_ami_state(const std::string& state);
+    void maybe_sweep();
+    bool swept_this_connection_ = false;
     template <typename F>
     void for_each_module(const char* what, F&& f);
 
@@ -103,6 +121,9 @@ private:
     ami::Clock::time_point now_{};
     ami::Clock::time_point sync_started_{};
     std::size_t events_since_login_ = 0;
+    // Names of events that changed nothing in the model (unknown events, or about channels and
+    // bridges nobody announced): each is logged once, at most 256 names.
+    std::set<std::string, std::less<>> dropped_event_names_;
     bool started_ = false;
     // Commands waiting for the snapshot in progress (the resync command).
     std::vector<std::function<void(bool ok, const std::string& error)>> resync_waiters_;

@@ -34,6 +34,21 @@ nlohmann::ordered_json ExtensionsModule::conversations(const ExtensionView& v) c
     return calls::conversations_of(state.calls(), tech_name(v.tech), v.exten, state.extensions().trunks(), context_->wall_clock());
 }
 
+std::string ExtensionsModule::unless_only_durations(const std::string& topic, std::string payload) const {
+    const auto& asserted = context_->store.asserted();
+    const auto it = asserted.find(topic);
+    if (it == asserted.end() || it->second == payload || payload.find("\"duration\"") == std::string::npos) return payload;
+    auto without_durations = [](const std::string& text) {
+        auto j = nlohmann::ordered_json::parse(text, nullptr, false);
+        if (j.is_object() && j.contains("conversations") && j["conversations"].is_object())
+            for (auto& [id, conversation] : j["conversations"].items())
+                if (conversation.is_object()) conversation.erase("duration");
+        return j;
+    };
+    const auto now = without_durations(payload);
+    return !now.is_discarded() && now == without_durations(it->second) ? it->second : payload;
+}
+
 void ExtensionsModule::start(modules::Context& context) {
     Module::start(context);
     on_resync();
@@ -48,7 +63,7 @@ void ExtensionsModule::publish(const std::string& exten) {
     auto& store = context_->store;
     const auto& topics = context_->topics;
     if (auto view = context_->state.extensions().view(exten)) {
-        store.set(topics.extension(exten), render(*view, conversations(*view)));
+        store.set(topics.extension(exten), unless_only_durations(topics.extension(exten), render(*view, conversations(*view))));
         store.set(topics.extension_status(exten), std::string(status_name(view->status)));
         store.set(topics.extension_dnd(exten), view->dnd ? "true" : "false");
     } else {
@@ -70,7 +85,7 @@ void ExtensionsModule::on_resync() {
     for (const auto& [exten, ext] : context_->state.extensions().extensions()) {
         if (!mqtt::is_topic_level(exten)) continue;
         const auto view = context_->state.extensions().view(ext);
-        wanted[topics.extension(exten)] = render(view, conversations(view));
+        wanted[topics.extension(exten)] = unless_only_durations(topics.extension(exten), render(view, conversations(view)));
         wanted[topics.extension_status(exten)] = std::string(status_name(view.status));
         wanted[topics.extension_dnd(exten)] = view.dnd ? "true" : "false";
     }

@@ -25,6 +25,13 @@ void PbxState::apply_event(const ami::Message& event, Timestamp now, ChangeSet& 
     voicemail_.apply_event(event, now, changes);
 }
 
+void PbxState::keep_known_times(const PbxState& previous) {
+    calls_.keep_known_times(previous.calls_);
+    queues_.keep_known_times(previous.queues_);
+    parkings_.keep_known_times(previous.parkings_);
+    conferences_.keep_known_times(previous.conferences_);
+}
+
 void PbxState::set_core_settings(const ami::Message& m) {
     if (m.has("AsteriskVersion")) asterisk_version_ = std::string(m.get("AsteriskVersion"));
     if (m.has("AMIversion")) ami_version_ = std::string(m.get("AMIversion"));

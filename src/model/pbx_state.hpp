@@ -30,6 +30,10 @@ public:
 
     void set_core_settings(const ami::Message& m);  // CoreSettings response
     void set_banner(std::string_view banner);        // "Asterisk Call Manager/9.0.0"
+    // This state was just read from a snapshot, to replace `previous`: entities that persist
+    // keep the times `previous` saw them happen (the snapshot only estimates them, to the
+    // second), so a resync republishes only what changed.
+    void keep_known_times(const PbxState& previous);
     const std::string& asterisk_version() const noexcept { return asterisk_version_; }
     const std::string& ami_version() const noexcept { return ami_version_; }
 

@@ -1,5 +1,7 @@
 #include "mqtt/paho_client.hpp"
 
+#include "mqtt/paho_options.hpp"
+
 #include <cstdint>
 
 #include <spdlog/spdlog.h>
@@ -12,7 +14,6 @@ namespace {
 constexpr std::chrono::milliseconds kReconnectMin{500};
 constexpr std::chrono::milliseconds kReconnectMax{30000};
 constexpr int kMaxBufferedMessages = 1'000'000;
-constexpr std::chrono::seconds kConnectTimeout{5};
 constexpr std::size_t kWindow = 64;
 
 std::string describe(const ::mqtt::exception& e) {
@@ -37,14 +38,21 @@ public:
         });
     }
     // connect outcome
-    void on_success(const ::mqtt::token&) override {
-        post([](PahoClient& c) { c.on_connect_result(true, {}); });
+    // The token's context is the connect attempt: a result of a client replaced by reconfigure() is ignored.
+    void on_success(const ::mqtt::token& tok) override {
+        const auto attempt = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
+        post([attempt](PahoClient& c) {
+            if (attempt == c.connect_attempt_) c.on_connect_result(true, {});
+        });
     }
     void on_failure(const ::mqtt::token& tok) override {
         std::string why = "connect failed [code " + std::to_string(tok.get_return_code()) + "]";
         const int rc = tok.get_return_code();
         if (rc == 135 || rc == 134 || rc == 5 || rc == 4) why += " (not authorized: check [mqtt] username/password)";
-        post([why](PahoClient& c) { c.on_connect_result(false, why); });
+        const auto attempt = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
+        post([attempt, why](PahoClient& c) {
+            if (attempt == c.connect_attempt_) c.on_connect_result(false, why);
+        });
     }
     void connection_lost(const std::string& cause) override {
         post([cause](PahoClient& c) { c.on_connection_lost(cause); });
@@ -122,29 +130,8 @@ void PahoClient::start() {
 void PahoClient::connect() {
     if (stopped_ || connecting_ || connected_) return;
     connecting_ = true;
-    ::mqtt::connect_options_builder builder;
-    if (config_.version == 5) builder.mqtt_version(MQTTVERSION_5).clean_start(true);
-    else builder.mqtt_version(MQTTVERSION_3_1_1).clean_session(true);
-    builder.keep_alive_interval(config_.keepalive);
-    builder.connect_timeout(kConnectTimeout);
-    builder.automatic_reconnect(false);
+    auto builder = connect_options_for(config_);
     builder.will(::mqtt::message(will_topic_, std::string("offline"), 1, true));
-    if (!config_.username.empty()) builder.user_name(config_.username);
-    if (!config_.password.empty()) builder.password(config_.password.reveal());
-    if (config_.uses_tls()) {
-        ::mqtt::ssl_options ssl;
-        if (!config_.ca_file.empty()) ssl.set_trust_store(config_.ca_file);
-        if (!config_.cert_file.empty()) ssl.set_key_store(config_.cert_file);
-        if (!config_.key_file.empty()) ssl.set_private_key(config_.key_file);
-        if (!config_.key_password.empty()) ssl.set_private_key_password(config_.key_password.reveal());
-        ssl.set_enable_server_cert_auth(true);
-        ssl.set_verify(config_.tls_verify_hostname);
-        // No ssl.set_error_handler(): Paho C++ 1.2 registers the ssl_options object itself as the
-        // OpenSSL callback context, and connect_options keeps a copy, so the first TLS error calls
-        // through a dangling pointer (SIGSEGV in ssl_options::on_error, seen with a wrong CA).
-        // A failed handshake is reported by the connect watchdog instead.
-        builder.ssl(std::move(ssl));
-    }
     spdlog::info("MQTT: connecting to {} as {}", config_.uri, config_.client_id);
     const unsigned attempt = ++connect_attempt_;
     connect_watchdog_.expires_after(kConnectTimeout + std::chrono::seconds(1));
@@ -160,7 +147,7 @@ void PahoClient::connect() {
         schedule_reconnect();
     });
     try {
-        client_->connect(builder.finalize(), nullptr, *listener_);
+        client_->connect(builder.finalize(), reinterpret_cast<void*>(static_cast<std::uintptr_t>(attempt)), *listener_);
     } catch (const ::mqtt::exception& e) {
         connecting_ = false;
         spdlog::error("MQTT: cannot connect to {}: {}", config_.uri, describe(e));
@@ -306,6 +293,48 @@ void PahoClient::stop(const OutgoingMessage& final_message, std::chrono::millise
         spdlog::warn("MQTT: clean disconnect failed: {}", describe(e));
     }
     connected_ = false;
+}
+
+void PahoClient::unsubscribe(const std::string& filter) {
+    if (subscriptions_.erase(filter) == 0 || !connected_) return;
+    try {
+        client_->unsubscribe(filter);
+    } catch (const ::mqtt::exception& e) {
+        spdlog::error("MQTT: unsubscribe {} failed: {}", filter, describe(e));
+    }
+}
+
+void PahoClient::reconfigure(const config::MqttConfig& config, const std::optional<OutgoingMessage>& farewell) {
+    // The old client leaves; whatever it still reports is ignored (connect attempt, generation).
+    ++connect_attempt_;
+    ++generation_;
+    reconnect_timer_.cancel();
+    connect_watchdog_.cancel();
+    queue_.clear();
+    in_flight_ = 0;
+    const bool was_connected = connected_;
+    connected_ = false;
+    connecting_ = false;
+    try {
+        if (was_connected && client_->is_connected()) {
+            if (farewell) {
+                client_->publish(::mqtt::make_message(farewell->topic, farewell->payload, farewell->qos, farewell->retain))
+                    ->wait_for(std::chrono::milliseconds(1000));
+            }
+            client_->disconnect(std::chrono::milliseconds(500))->wait_for(std::chrono::milliseconds(1000));
+        }
+        client_->disable_callbacks();
+    } catch (const ::mqtt::exception& e) {
+        spdlog::warn("MQTT: disconnect for the reload failed: {}", describe(e));
+    }
+    config_ = config;
+    ::mqtt::create_options opts(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
+    opts.set_max_buffered_messages(kMaxBufferedMessages);
+    client_ = std::make_unique<::mqtt::async_client>(config_.uri, config_.client_id, opts);  // the old one is destroyed
+    client_->set_callback(*listener_);
+    delay_ = std::chrono::milliseconds(0);
+    if (was_connected && callbacks_.disconnected) callbacks_.disconnected();
+    connect();
 }
 
 }  // namespace mqtt

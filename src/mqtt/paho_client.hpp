@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mqtt/async_client.h>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -37,6 +38,11 @@ public:
 
     void publish(const OutgoingMessage& message) override;
     void subscribe(const std::string& filter, int qos) override;
+    void unsubscribe(const std::string& filter) override;
+    // Configuration reload: disconnects (publishing `farewell` first when given, e.g. "offline"
+    // to a broker being left) and connects again with the new settings; subscriptions are renewed
+    // and the connected callback runs as after any reconnect.
+    void reconfigure(const config::MqttConfig& config, const std::optional<OutgoingMessage>& farewell);
     bool connected() const override { return connected_; }
 
 private:

@@ -29,6 +29,8 @@ public:
     // republished in full on reconnect, see RetainedStore).
     virtual void publish(const OutgoingMessage& message) = 0;
     virtual void subscribe(const std::string& filter, int qos) = 0;
+    // Forgets a subscription (configuration reload: [commands] enabled = false). Fakes may ignore it.
+    virtual void unsubscribe(const std::string& /*filter*/) {}
     virtual bool connected() const = 0;
 };
 

@@ -53,6 +53,16 @@ bool RetainedStore::clear(const std::string& topic) {
     return true;
 }
 
+std::size_t RetainedStore::clear_stale(const std::vector<std::string>& topics) {
+    std::size_t n = 0;
+    for (const auto& topic : topics) {
+        if (asserted_.count(topic) > 0) continue;
+        send(topic, std::string());
+        ++n;
+    }
+    return n;
+}
+
 void RetainedStore::replace_subtree(const std::string& prefix, const std::map<std::string, std::string>& wanted) {
     std::vector<std::string> stale;
     for (auto it = asserted_.lower_bound(prefix); it != asserted_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)

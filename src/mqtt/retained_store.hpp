@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "mqtt/port.hpp"
 
@@ -22,6 +23,9 @@ public:
     bool set(const std::string& topic, std::string payload);
     // Clears a topic asserted before; returns whether there was one.
     bool clear(const std::string& topic);
+    // Clears topics found on the broker that this store never asserted (see stale_topics.hpp);
+    // a topic asserted meanwhile is left alone. Returns how many were cleared.
+    std::size_t clear_stale(const std::vector<std::string>& topics);
     // Makes the subtree under `prefix` equal `wanted`: clears the others, sets these.
     void replace_subtree(const std::string& prefix, const std::map<std::string, std::string>& wanted);
     // After a (re)connect: publishes every asserted topic again.

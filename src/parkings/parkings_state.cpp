@@ -134,6 +134,23 @@ ParkedCall ParkingsState::read_call(const Message& m, model::Timestamp now) cons
 
 // --- live ---
 
+void ParkingsState::keep_known_times(const ParkingsState& previous) {
+    for (auto& [name, lot] : lots_) {
+        const Lot* known_lot = previous.lot(name);
+        if (!known_lot) continue;
+        for (auto& [slot, call] : lot.slots) {
+            auto it = known_lot->slots.find(slot);
+            if (it == known_lot->slots.end()) continue;
+            const ParkedCall& known = it->second;
+            const bool same = !call.parkee.uniqueid.empty() ? known.parkee.uniqueid == call.parkee.uniqueid
+                                                            : known.parkee.channel == call.parkee.channel;
+            if (!same) continue;
+            call.parked_at = known.parked_at;
+            call.timeout_at = known.timeout_at;
+        }
+    }
+}
+
 void ParkingsState::apply_event(const Message& e, model::Timestamp now, model::ChangeSet& changes) {
     const std::string_view name = e.event();
     const bool parked = iequals(name, "ParkedCall");

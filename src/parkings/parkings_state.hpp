@@ -70,6 +70,10 @@ public:
     // every parking happening.
     static nlohmann::ordered_json to_json(const ParkedCall& call);
 
+    // This model was just read from a snapshot (parked_at = now - ParkingDuration, whole
+    // seconds): a call `previous` already knew parked in the same slot keeps its times.
+    void keep_known_times(const ParkingsState& previous);
+
 private:
     Lot& lot_for(const std::string& name);
     ParkedCall read_call(const ami::Message& m, model::Timestamp now) const;

@@ -237,6 +237,16 @@ nlohmann::ordered_json agent_payload(const Message& e) {
 
 }  // namespace
 
+void QueuesState::keep_known_times(const QueuesState& previous) {
+    for (auto& [name, q] : queues_) {
+        auto known = previous.queues_.find(name);
+        if (known == previous.queues_.end()) continue;
+        for (auto& caller : q.callers)
+            for (const auto& was : known->second.callers)
+                if (!caller.uniqueid.empty() && was.uniqueid == caller.uniqueid) caller.joined_at = was.joined_at;
+    }
+}
+
 void QueuesState::apply_event(const Message& e, model::Timestamp now, model::ChangeSet& changes) {
     const std::string_view name = e.event();
     if (!(iequals(name.substr(0, 5), "Queue") || iequals(name.substr(0, 5), "Agent"))) return;

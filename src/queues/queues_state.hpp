@@ -96,6 +96,10 @@ public:
 
     // --- views ---
     const std::map<std::string, Queue>& queues() const noexcept { return queues_; }
+
+    // This model was just read from a snapshot (joined_at = now - Wait, whole seconds): a
+    // caller `previous` already knew waiting in the same queue (same uniqueid) keeps its joined_at.
+    void keep_known_times(const QueuesState& previous);
     const Queue* find(std::string_view queue) const;
 
 private:

@@ -181,6 +181,8 @@ std::vector<std::pair<std::string, std::string>> hostile_corpus() {
     // Wrong types, missing and unknown fields, bad JSON, sizes, nesting.
     const std::vector<std::pair<std::string, std::string>> more = {
         {"cmd/call", R"({"from":2001,"to":"2002"})"},
+        {"cmd/call", R"({"from":1e999,"to":"2002"})"},  // beyond a double: once a fatal exception (fuzzing)
+        {"extensions/2002/dnd/set", R"({"enabled":true,"x":-1e400})"},
         {"cmd/call", R"({"from":["2001"],"to":"2002"})"},
         {"cmd/call", R"({"from":{"a":"2001"},"to":"2002"})"},
         {"cmd/call", R"({"from":"2001","to":"2002","auto_answer":"yes"})"},

@@ -384,6 +384,8 @@ struct MqttProbe::Impl {
 
     std::string client_id;
     int version = 5;
+    std::string username;
+    std::string password;
     std::vector<std::pair<std::string, int>> subscriptions;
     mqtt::connect_options connect_options;
     std::unique_ptr<mqtt::async_client> client;  // last member: destroyed first, callbacks stop
@@ -455,10 +457,16 @@ void MqttProbe::connect(const std::string& uri, std::chrono::milliseconds timeou
     builder.mqtt_version(paho_version);
     if (version == 5) builder.clean_start(true);
     else builder.clean_session(true);
+    if (!impl_->username.empty()) builder.user_name(impl_->username).password(impl_->password);
     impl_->connect_options = builder.connect_timeout(std::max(seconds, std::chrono::seconds(1)))
                                  .keep_alive_interval(std::chrono::seconds(30))
                                  .finalize();
     impl_->do_connect(timeout);
+}
+
+void MqttProbe::set_credentials(std::string username, std::string password) {
+    impl_->username = std::move(username);
+    impl_->password = std::move(password);
 }
 
 void MqttProbe::reconnect(std::chrono::milliseconds timeout) {
@@ -556,8 +564,10 @@ void MqttProbe::clear() {
 
 Simulator::Simulator(SimulatorOptions options) {
     fs::path port_file = unique_output_path("ami-sim-ports", ".txt");
-    std::vector<std::string> argv = {PBX2MQTT_SIM_BIN, "--port",     "0",          "--control-port",
-                                     "0",              "--port-file", port_file,   "--flavor",
+    const std::string ami_port = std::to_string(options.ami_port.value_or(0));
+    const std::string control_port = std::to_string(options.control_port.value_or(0));
+    std::vector<std::string> argv = {PBX2MQTT_SIM_BIN, "--port",     ami_port,     "--control-port",
+                                     control_port,     "--port-file", port_file,   "--flavor",
                                      options.flavor,   "--scenario",  options.scenario, "--username",
                                      options.username, "--secret",    options.secret};
     if (options.seed) {
@@ -716,6 +726,29 @@ Bridge::Bridge(const BridgeConfig& config, std::vector<std::string> extra_args,
     std::vector<std::string> argv = {PBX2MQTT_BRIDGE_BIN, "--config", config_path_.string()};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<Process>(std::move(argv), std::move(extra_env), "pbx2mqtt");
+}
+
+void sh(const std::string& command) {
+    const std::string log = (test_output_dir() / "shell.log").string();
+    const int rc = std::system((command + " >>'" + log + "' 2>&1").c_str());
+    if (rc != 0) throw std::runtime_error("command failed (" + std::to_string(rc) + "): " + command + "\n" + read_file(log));
+}
+
+Bridge::~Bridge() {
+    // A bridge still running at the end of a test is stopped the way an operator would: its exit
+    // status then tells whether shutdown was clean and LeakSanitizer found nothing (ASan builds
+    // abort on a leak). A bridge that exited (or was killed) on the test's own terms is the
+    // test's business; its log is still checked for sanitizer reports.
+    const bool was_running = process_->running();
+    const int status = was_running ? process_->stop(5s) : process_->exit_status().value_or(0);
+    const std::string log = process_->log();
+    for (const char* report : {"ERROR: LeakSanitizer", "ERROR: AddressSanitizer", "runtime error:"}) {
+        if (log.find(report) != std::string::npos)
+            ADD_FAILURE() << "sanitizer report in the bridge's log (" << process_->log_path() << "):\n" << log;
+    }
+    if (was_running && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        ADD_FAILURE() << "the bridge did not exit cleanly on SIGTERM (wait status " << status << "); log "
+                      << process_->log_path();
 }
 
 }  // namespace harness

@@ -151,6 +151,8 @@ public:
 
     // Clean start, MQTT 5 (or version 4: MQTT 3.1.1). Throws on failure or timeout.
     void connect(const std::string& uri, std::chrono::milliseconds timeout = 10s, int version = 5);
+    // Username and password for the next connect() (a broker with a password file).
+    void set_credentials(std::string username, std::string password);
     // After a lost connection (broker restarted): connects again and repeats the subscriptions.
     void reconnect(std::chrono::milliseconds timeout = 10s);
     void disconnect(std::chrono::milliseconds timeout = 5s);
@@ -195,9 +197,13 @@ struct SimulatorOptions {
     std::optional<unsigned> seed;
     std::optional<std::filesystem::path> record;  // --record FILE
     std::vector<std::string> extra_args;          // appended last
+    // Fixed ports (a PBX that comes back where it was); unset: any free port.
+    std::optional<std::uint16_t> ami_port;
+    std::optional<std::uint16_t> control_port;
 };
 
-// The AMI simulator (PBX2MQTT_SIM_BIN) on ports it picks itself (--port 0 --control-port 0).
+// The AMI simulator (PBX2MQTT_SIM_BIN) on ports it picks itself (--port 0 --control-port 0), or
+// on the ports of SimulatorOptions (a new simulator where a killed one was).
 class Simulator {
 public:
     // Starts it and waits for its port file; throws if it exits or times out.
@@ -219,6 +225,10 @@ private:
     std::uint16_t ami_port_ = 0;
     std::uint16_t control_port_ = 0;
 };
+
+// Runs a shell command (fixed strings only: openssl, mosquitto_passwd) with its output appended to
+// shell.log in the test's directory; throws with that log when it fails.
+void sh(const std::string& command);
 
 // A TOML string literal with the needed escapes.
 std::string toml_string(std::string_view text);
@@ -256,6 +266,9 @@ class Bridge {
 public:
     explicit Bridge(const BridgeConfig& config, std::vector<std::string> extra_args = {},
                     std::map<std::string, std::string> extra_env = {});
+    // Stops the bridge if it still runs (SIGTERM) and fails the current test if it did not
+    // exit cleanly or if a sanitizer (LeakSanitizer included) reported anything in its log.
+    ~Bridge();
     Bridge(const Bridge&) = delete;
     Bridge& operator=(const Bridge&) = delete;
 

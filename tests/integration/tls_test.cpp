@@ -13,12 +13,6 @@ using namespace harness;
 
 constexpr auto kWait = 10s;
 
-// Runs a shell command (fixed strings only), output to the test's directory.
-void sh(const std::string& command) {
-    const std::string log = (test_output_dir() / "openssl.log").string();
-    const int rc = std::system((command + " >>'" + log + "' 2>&1").c_str());
-    if (rc != 0) throw std::runtime_error("command failed (" + std::to_string(rc) + "): " + command + "\n" + read_file(log));
-}
 
 // A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by that CA; and a
 // second, unrelated CA. EC keys: fast to make.

@@ -174,3 +174,43 @@ TEST(Calls, AResyncMidCallShowsTheCallFromCoreShowChannels) {
 }
 
 }  // namespace
+
+namespace {
+
+// A resync while a call goes on: the snapshot only knows its channels' age to the second
+// (now - Duration) and not when they answered, but the bridge saw both happen: the call keeps
+// its payload, times included, and is not published again.
+TEST(Calls, AResyncKeepsTheTimesOfAChannelTheBridgeAlreadyKnew) {
+    Replay r("asterisk20-chansip", {"trunk1"});
+    r.events("asterisk20-chansip/05-call-2001-2002.txt", [&] {
+        auto calls = r.calls();
+        return calls.size() == 1 && json::parse(calls.begin()->second)["state"] == "up" &&
+               r.ext("2001")["conversations"].begin().value()["connected"] == true;
+    });
+    const auto before = r.port.retained();
+    const auto call = r.calls();
+    ASSERT_EQ(call.size(), 1u);
+    ASSERT_FALSE(json::parse(call.begin()->second)["answered_at"].is_null());
+
+    // The link drops; the PBX answers the next snapshot with the CoreShowChannels it recorded
+    // during that call, 7 s later by the wall clock.
+    r.core->ami_disconnected("test");
+    r.wall += std::chrono::milliseconds(7300);
+    r.now += std::chrono::seconds(8);
+    r.pbx = std::make_unique<FixturePbx>(testsupport::fixture("asterisk20-chansip/05-call-2001-2002.txt"));
+    const std::size_t published = r.port.published.size();
+    r.core->ami_connected(r.now);
+    r.pump(r.pbx->banner() + "\r\n");
+    ASSERT_FALSE(r.core->synchronizing());
+
+    const auto after = r.port.retained();
+    // (That transcript's own snapshot lists no peers: the extensions are another test's business.)
+    for (const auto& topic : {call.begin()->first}) {
+        ASSERT_TRUE(after.count(topic)) << topic;
+        EXPECT_EQ(after.at(topic), before.at(topic)) << topic;
+        for (std::size_t i = published; i < r.port.published.size(); ++i)
+            EXPECT_NE(r.port.published[i].topic, topic) << "published again: " << r.port.published[i].payload;
+    }
+}
+
+}  // namespace

@@ -242,6 +242,9 @@ TEST(Commands, HostileRequestsAreRefusedBeforeAnythingIsSent) {
         {"call_forward", R"({"extension":"2001","type":"sometimes","to":"2002"})", "bad_request"},
         {"call_forward", R"({"extension":"2001","type":"always","to":"2002","voicemail":true})", "bad_request"},
         {"unknown_thing", "{}", "unknown_command"},
+        // A number beyond a double: nlohmann throws out_of_range, not parse_error (found by fuzzing).
+        {"call", R"({"from":1e999,"to":"2002"})", "bad_request"},
+        {"hangup", R"({"channel":"SIP/2001-1","x":-1e400})", "bad_request"},
     };
     const auto before = h.actions();
     for (const auto& [command, payload, code] : cases) {

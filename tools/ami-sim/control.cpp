@@ -52,9 +52,15 @@ ControlResult from_outcome(Outcome outcome) {
     return result;
 }
 
-ControlResult err(std::string reason) { return {"ERR " + std::move(reason), {}, {}, false, false, {}}; }
+ControlResult err(std::string reason) {
+    ControlResult result;
+    result.reply = "ERR " + std::move(reason);
+    return result;
+}
 ControlResult ok(std::string detail = {}) {
-    return {detail.empty() ? "OK" : "OK " + std::move(detail), {}, {}, false, false, {}};
+    ControlResult result;
+    result.reply = detail.empty() ? "OK" : "OK " + std::move(detail);
+    return result;
 }
 
 bool parse_port(std::string_view text, int& port) {
@@ -258,6 +264,11 @@ ControlResult run_control_command(ControlContext& context, std::string_view line
         result.drop = true;
         return result;
     }
+    if (command == "reset" && args == 0) {
+        ControlResult result = ok();
+        result.reset = true;
+        return result;
+    }
     if (command == "shutdown" && args == 0) {
         ControlResult result = ok();
         result.shutdown = true;
@@ -278,6 +289,7 @@ ControlResult run_control_command(ControlContext& context, std::string_view line
         return ok(percent_encode(*wire));
     }
     if (command == "state" && args == 0) return ok(state_json(sim));
+    if (auto result = storm_control(context, command, words)) return std::move(*result);
     return err("unknown command");
 }
 

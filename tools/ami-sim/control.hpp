@@ -7,8 +7,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ami-sim/simulator.hpp"
+#include "ami-sim/storm.hpp"
 
 namespace amisim {
 
@@ -29,6 +31,9 @@ struct ControlContext {
     const ActionLog& actions;
     int logged_in_clients = 0;
     double now = 0;
+    StormStatus storm{};            // for storm-status (storm.cpp)
+    std::size_t backlog_max = 0;    // bytes queued for the AMI client with the most waiting
+    std::size_t backlog_total = 0;  // bytes queued for all AMI clients
 };
 
 struct ControlResult {
@@ -38,9 +43,16 @@ struct ControlResult {
     bool drop = false;              // close every AMI connection abruptly
     bool shutdown = false;          // Event: Shutdown to every session, then close them
     std::optional<bool> pause_reads;
+    std::optional<StormOptions> storm;  // start a storm (storm.cpp)
+    bool storm_stop = false;            // stop the running storm
+    bool reset = false;             // close every AMI connection with a TCP reset (SO_LINGER 0)
 };
 
 ControlResult run_control_command(ControlContext& context, std::string_view line);
+
+// storm, storm-status, storm-stop and backlog (storm.cpp); nullopt for any other command.
+std::optional<ControlResult> storm_control(ControlContext& context, const std::string& command,
+                                           const std::vector<std::string_view>& words);
 
 // The simulator state as one line of JSON (the "state" command).
 std::string state_json(const Simulator& sim);

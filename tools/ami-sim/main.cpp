@@ -36,6 +36,7 @@ constexpr const char* kUsage = R"(usage: ami-sim [options]
   --speed X                replay speed (1; 0 = as fast as possible)
   --record FILE            append every byte received from AMI clients
   --login-delay-ms N       delay before a failed login is answered (1000)
+  --pause-reads on|off     start with reads paused, as the control command `pause-reads on` (off)
   --extensions N           N more registered extensions, numbered from 100000 (0)
   --originate-answer-ms N  the phone an async Originate rings answers after N ms (300;
                            -1: never, the control command `answer <callid>` answers it)
@@ -107,7 +108,10 @@ int main(int argc, char** argv) {
         } else if (arg == "--record") options.record_path = value;
         else if (arg == "--extensions") extensions = parse_number(arg, value, 0, 500000);
         else if (arg == "--originate-answer-ms") originate_answer_ms = parse_number(arg, value, -1, 600000);
-        else if (arg == "--login-delay-ms")
+        else if (arg == "--pause-reads") {
+            if (value != "on" && value != "off") usage_error("bad value for --pause-reads: " + value);
+            options.pause_reads = value == "on";
+        } else if (arg == "--login-delay-ms")
             options.login_delay = std::chrono::milliseconds(parse_number(arg, value, 0, 600000));
         else usage_error("unknown option " + arg);
     }

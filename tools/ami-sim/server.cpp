@@ -21,6 +21,7 @@
 #include "ami-sim/framer.hpp"
 #include "ami-sim/replay.hpp"
 #include "ami-sim/scenario.hpp"
+#include "ami-sim/storm.hpp"
 #include "ami/parser.hpp"
 
 namespace amisim {
@@ -35,6 +36,10 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kMaxQueuedBytes = 64 * 1024 * 1024;
 // A control line longer than this is refused (raw commands carry percent-encoded bytes).
 constexpr std::size_t kMaxControlLine = 16 * 1024 * 1024;
+// A storm sends its next batch only while every client has less than this queued (it paces on
+// the slowest reader instead of growing the queues), in batches of kStormBatch events.
+constexpr std::size_t kStormHighWater = 256 * 1024;
+constexpr std::size_t kStormBatch = 256;
 
 double epoch_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -64,12 +69,15 @@ public:
     void close_after_flush();
     // Closes now, dropping what is queued.
     void abort();
+    // Closes now with a TCP reset (SO_LINGER 0): the peer reads ECONNRESET, not an end of file.
+    void reset();
     void resume_reading();
     void start_replay();
 
     const AmiSession& session() const { return session_; }
     bool open() const { return !closed_; }
     bool closing() const { return closing_; }
+    std::size_t queued_bytes() const { return queued_bytes_; }
     std::uint64_t id() const { return id_; }
 
 private:
@@ -126,7 +134,9 @@ public:
           control_acceptor_(io),
           signals_(io, SIGINT, SIGTERM),
           lively_timer_(io),
-          scenario_(options.seed) {
+          storm_timer_(io),
+          scenario_(options.seed),
+          reads_paused_(options.pause_reads) {
         if (!options.replay.empty()) replay_ = replay_schedule(options.replay, options.replay_speed);
     }
 
@@ -155,6 +165,9 @@ private:
     void accept_control();
     void write_port_file();
     void schedule_lively();
+    void start_storm(const StormOptions& options);
+    void storm_turn(std::uint64_t generation);
+    void end_storm(const char* state);
     void stop();
     int logged_in_clients() const;
 
@@ -166,6 +179,11 @@ private:
     tcp::acceptor control_acceptor_;
     asio::signal_set signals_;
     asio::steady_timer lively_timer_;
+    asio::steady_timer storm_timer_;
+    std::unique_ptr<Storm> storm_;
+    StormStatus storm_status_;
+    std::uint64_t storm_generation_ = 0;  // a turn of an older storm does nothing
+    SteadyClock::time_point storm_start_;
     LivelyScenario scenario_;
     std::vector<ReplayEvent> replay_;
     ActionLog actions_;
@@ -340,6 +358,13 @@ void AmiConnection::abort() {
     server_.forget(id_);
 }
 
+void AmiConnection::reset() {
+    if (closed_) return;
+    boost::system::error_code ec;
+    socket_.set_option(asio::socket_base::linger(true, 0), ec);
+    abort();
+}
+
 void AmiConnection::start_replay() {
     replay_index_ = 0;
     replay_start_ = SteadyClock::now();
@@ -507,7 +532,16 @@ int Server::logged_in_clients() const {
 }
 
 std::string Server::run_control(std::string_view line) {
-    ControlContext context{sim_, actions_, logged_in_clients(), epoch_now()};
+    ControlContext context{.sim = sim_, .actions = actions_, .logged_in_clients = logged_in_clients(), .now = epoch_now(), .storm = {}};
+    context.storm = storm_status_;
+    if (storm_) {
+        context.storm.emitted = storm_->emitted();
+        context.storm.seconds = std::chrono::duration<double>(SteadyClock::now() - storm_start_).count();
+    }
+    for (const auto& [id, connection] : connections_) {
+        context.backlog_max = std::max(context.backlog_max, connection->queued_bytes());
+        context.backlog_total += connection->queued_bytes();
+    }
     ControlResult result = run_control_command(context, line);
     spdlog::info("control: {} -> {}", printable(line, 200), printable(result.reply, 200));
     if (!result.broadcast.empty()) broadcast(result.broadcast);
@@ -519,7 +553,13 @@ std::string Server::run_control(std::string_view line) {
         auto targets = connections_;
         for (auto& [id, connection] : targets) connection->abort();
     }
+    if (result.reset) {
+        auto targets = connections_;
+        for (auto& [id, connection] : targets) connection->reset();
+    }
     if (result.shutdown) shutdown_sessions();
+    if (result.storm_stop && storm_) end_storm("stopped");
+    if (result.storm) start_storm(*result.storm);
     if (result.pause_reads) {
         reads_paused_ = *result.pause_reads;
         if (!reads_paused_) {
@@ -547,11 +587,54 @@ void Server::schedule_lively() {
     });
 }
 
+void Server::start_storm(const StormOptions& options) {
+    storm_ = std::make_unique<Storm>(sim_, options);
+    storm_start_ = SteadyClock::now();
+    storm_status_ = StormStatus{"running", 0, options.events, 0};
+    spdlog::info("storm: {} events{}", options.events,
+                 options.rate > 0 ? " at " + std::to_string(options.rate) + "/s" : std::string(" as fast as read"));
+    asio::post(io_, [this, generation = ++storm_generation_] { storm_turn(generation); });
+}
+
+void Server::end_storm(const char* state) {
+    storm_timer_.cancel();
+    storm_status_.state = state;
+    storm_status_.emitted = storm_->emitted();
+    storm_status_.seconds = std::chrono::duration<double>(SteadyClock::now() - storm_start_).count();
+    spdlog::info("storm {}: {} events in {:.3f} s", state, storm_status_.emitted, storm_status_.seconds);
+    storm_.reset();
+}
+
+// One batch, then the next turn: at once while every client keeps up, after a short wait when
+// one has kStormHighWater queued (or when the rate says the next events are not due yet).
+void Server::storm_turn(std::uint64_t generation) {
+    if (!storm_ || generation != storm_generation_) return;
+    if (storm_->done()) {
+        end_storm("done");
+        return;
+    }
+    std::size_t backlog = 0;
+    for (const auto& [id, connection] : connections_) backlog = std::max(backlog, connection->queued_bytes());
+    const double elapsed = std::chrono::duration<double>(SteadyClock::now() - storm_start_).count();
+    const std::size_t allowed = backlog >= kStormHighWater ? 0 : storm_->allowance(elapsed, kStormBatch);
+    if (allowed > 0) broadcast(storm_->next(allowed, epoch_now()));
+    if (allowed == 0) {
+        storm_timer_.expires_after(std::chrono::milliseconds(1));
+        storm_timer_.async_wait([this, generation](boost::system::error_code ec) {
+            if (!ec) storm_turn(generation);
+        });
+        return;
+    }
+    asio::post(io_, [this, generation] { storm_turn(generation); });
+}
+
 void Server::stop() {
     boost::system::error_code ec;
     ami_acceptor_.close(ec);
     control_acceptor_.close(ec);
     lively_timer_.cancel();
+    storm_timer_.cancel();
+    storm_.reset();
     auto targets = connections_;
     for (auto& [id, connection] : targets) connection->abort();
     io_.stop();

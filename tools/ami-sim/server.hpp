@@ -26,6 +26,7 @@ struct ServerOptions {
     std::uint32_t seed = 1;
     std::vector<RecordedMessage> replay;        // --replay transcript (empty: none)
     double replay_speed = 1.0;
+    bool pause_reads = false;                   // start as `pause-reads on` does (a PBX that hangs)
 };
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.
