@@ -79,6 +79,7 @@ struct App::Impl {
     config::Config config;
     asio::io_context io{1};
     asio::signal_set signals{io, SIGINT, SIGTERM, SIGHUP};
+    asio::steady_timer sweep_timer{io};
     std::unique_ptr<mqtt::PahoClient> mqtt;
     std::unique_ptr<core::BridgeCore> core;
     std::unique_ptr<ami::Client> ami;
@@ -102,17 +103,28 @@ struct App::Impl {
         };
         // Retained topics an earlier run (or a broker restored from an old persistence file) left
         // behind are cleared once the tree is complete (see mqtt/stale_topics.hpp).
-        core->on_tree_complete = [this] {
-            mqtt::read_retained(io, config.mqtt, mqtt::owned_filters(core->topics().base()),
-                                [this](std::optional<std::vector<std::string>> topics, const std::string& error) {
-                                    if (stopping) return;
-                                    if (!topics) {
-                                        spdlog::warn("MQTT: could not read the broker's retained topics to clear stale ones: {}", error);
-                                        return;
-                                    }
+        core->on_tree_complete = [this] { sweep(1); };
+    }
+
+    // Reads the broker's retained topics under the bridge's collections with a second, short
+    // connection and clears the stale ones; a failed read is tried again, 3 times at most.
+    void sweep(int attempt) {
+        if (stopping) return;
+        mqtt::read_retained(io, config.mqtt, mqtt::owned_filters(core->topics().base()),
+                            [this, attempt](std::optional<std::vector<std::string>> topics, const std::string& error) {
+                                if (stopping) return;
+                                if (topics) {
                                     core->clear_stale(*topics);
+                                    return;
+                                }
+                                spdlog::warn("MQTT: could not read the broker's retained topics to clear stale ones "
+                                             "(attempt {} of 3): {}", attempt, error);
+                                if (attempt >= 3) return;
+                                sweep_timer.expires_after(std::chrono::seconds(2));
+                                sweep_timer.async_wait([this, attempt](boost::system::error_code ec) {
+                                    if (!ec) sweep(attempt + 1);
                                 });
-        };
+                            });
     }
 
     void wait_signal() {
@@ -177,6 +189,7 @@ struct App::Impl {
         mqtt->stop(mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt},
                    std::chrono::milliseconds(2000));
         signals.cancel();
+        sweep_timer.cancel();
         io.stop();
     }
 

@@ -14,18 +14,26 @@ void OutboundQueue::push(OutgoingMessage message) {
         }
         retained_.emplace(message.topic, front_seq_ + entries_.size());
     } else {
-        if (transient_.size() >= max_transient_) {
-            // Drop the oldest transient message: its slot stays, marked dead, until it reaches the front.
-            entries_[transient_.front() - front_seq_].live = false;
-            transient_.pop_front();
-            --live_;
-            ++dropped_;
-            if (entries_.size() - live_ > std::max<std::size_t>(1024, live_)) compact();
-        }
+        const std::size_t bytes = cost(message);
+        while (!transient_.empty() && (transient_.size() >= max_transient_ || transient_bytes_ + bytes > max_transient_bytes_))
+            drop_oldest_transient();
         transient_.push_back(front_seq_ + entries_.size());
+        transient_bytes_ += bytes;
     }
     entries_.push_back({std::move(message), true});
     ++live_;
+}
+
+// The oldest transient message goes: its slot stays, marked dead, until it reaches the front.
+void OutboundQueue::drop_oldest_transient() {
+    Entry& e = entries_[transient_.front() - front_seq_];
+    e.live = false;
+    transient_bytes_ -= cost(e.message);
+    e.message = OutgoingMessage{};  // its memory goes now, not when the slot reaches the front
+    transient_.pop_front();
+    --live_;
+    ++dropped_;
+    if (entries_.size() - live_ > std::max<std::size_t>(1024, live_)) compact();
 }
 
 std::optional<OutgoingMessage> OutboundQueue::pop() {
@@ -40,6 +48,7 @@ std::optional<OutgoingMessage> OutboundQueue::pop() {
             retained_.erase(e.message.topic);
         } else if (!transient_.empty() && transient_.front() == seq) {
             transient_.pop_front();
+            transient_bytes_ -= cost(e.message);
         }
         return std::move(e.message);
     }
@@ -66,6 +75,7 @@ void OutboundQueue::clear() {
     entries_.clear();
     retained_.clear();
     transient_.clear();
+    transient_bytes_ = 0;
     live_ = 0;
 }
 

@@ -81,6 +81,7 @@ private:
 
     void step_done() {
         if (stage_ == Stage::Connecting) {
+            spdlog::debug("MQTT sweep: connected; subscribing to {} filter(s)", filters_.size());
             stage_ = Stage::Subscribing;
             try {
                 const std::vector<int> qos(filters_.size(), 0);
@@ -89,6 +90,7 @@ private:
                 finish(false, e.what());
             }
         } else if (stage_ == Stage::Subscribing) {
+            spdlog::debug("MQTT sweep: subscribed; {} retained topic(s) so far", topics_.size());
             stage_ = Stage::Collecting;
             arm_quiet();
         } else if (stage_ == Stage::Disconnecting) {
@@ -111,6 +113,7 @@ private:
 
     void finish(bool ok, const std::string& error) {
         if (stage_ == Stage::Disconnecting || stage_ == Stage::Done) return;
+        spdlog::debug("MQTT sweep: {} ({} retained topic(s) read)", ok ? "done" : "failed: " + error, topics_.size());
         stage_ = Stage::Disconnecting;
         quiet_.cancel();
         limit_.cancel();

@@ -21,7 +21,7 @@ namespace mqtt {
 
 struct RetainedReadOptions {
     std::chrono::milliseconds quiet{1000};
-    std::chrono::milliseconds limit{20000};
+    std::chrono::milliseconds limit{10000};
 };
 
 // `done` runs on the io_context: the topics with a non-empty retained payload, or nullopt and

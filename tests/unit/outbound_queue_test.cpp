@@ -58,4 +58,36 @@ TEST(OutboundQueue, AFloodWhileNothingIsSentStaysBounded) {
     EXPECT_EQ(out.back(), "pbx/events/x=199999");
 }
 
+TEST(OutboundQueue, TransientMessagesAreBoundedInBytes) {
+    // 10 bytes each (topic "e" + 9-byte payload): 35 bytes hold 3 of them.
+    mqtt::OutboundQueue q(1000, 35);
+    q.push(msg("pbx/extensions/2001/status", std::string(100, 'r'), true));  // retained: not counted
+    for (int i = 0; i < 6; ++i) q.push(msg("e", "payload-" + std::to_string(i), false));
+    EXPECT_EQ(q.dropped(), 3u);
+    EXPECT_EQ(q.transient_bytes(), 30u);
+    EXPECT_EQ(q.size(), 4u);
+    const auto out = drain(q);
+    ASSERT_EQ(out.size(), 4u);
+    EXPECT_EQ(out[1], "e=payload-3");
+    EXPECT_EQ(out[3], "e=payload-5");
+    EXPECT_EQ(q.transient_bytes(), 0u);
+}
+
+TEST(OutboundQueue, ALongFloodOfEventsStaysWithinTheByteBound) {
+    // A broker slower than the PBX: events keep coming, a few leave now and then.
+    mqtt::OutboundQueue q(100000, 64 * 1024);
+    const std::string payload(400, 'x');
+    std::size_t sent = 0;
+    for (int i = 0; i < 100000; ++i) {
+        q.push(msg("pbx/extensions/2001/event", payload, false));
+        if (i % 3 == 0 && q.pop()) ++sent;
+        ASSERT_LE(q.transient_bytes(), 64u * 1024u);
+    }
+    EXPECT_GT(q.dropped(), 0u);
+    EXPECT_EQ(sent + q.dropped() + q.size(), 100000u);
+    const std::size_t waiting = q.size();
+    EXPECT_EQ(drain(q).size(), waiting);
+    EXPECT_EQ(q.transient_bytes(), 0u);
+}
+
 }  // namespace
