@@ -3,7 +3,7 @@
 # in a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors, in
 # build-asan/. Ends with one line "N passed, N failed". (One sanitized build keeps a clean run
 # on 2 cores within CI's 15 minutes; a second, unsanitized pass doubles the compile time.)
-# While ctest runs, scripts/fuzz.sh builds the libFuzzer targets and runs each for
+# Meanwhile, scripts/fuzz.sh builds the libFuzzer targets and runs each for
 # PBX2MQTT_FUZZ_SECONDS (default 60; 0 skips them) in the background at the lowest priority;
 # the fuzz run counts as one more test in the final line.
 #
@@ -106,7 +106,6 @@ run_suite() {
     return
   fi
 
-  start_fuzz
   echo "==> [$name] ctest ${ctest_filter[*]}"
   local log="$dir/ctest-output.log" rc=0
   ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" "${ctest_filter[@]}" 2>&1 \
@@ -132,6 +131,9 @@ run_suite() {
   echo "==> [$name] done in $((SECONDS - start)) s: $passed passed, $failed failed, $skipped skipped"
 }
 
+# The fuzz build starts now, at the lowest priority: it takes what the main build leaves idle
+# (configure, links) and the ctest run's waits, so it is done about when ctest is.
+start_fuzz
 if (( run_debug )); then
   run_suite debug build
 fi
