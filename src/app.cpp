@@ -80,6 +80,7 @@ struct App::Impl {
     asio::io_context io{1};
     asio::signal_set signals{io, SIGINT, SIGTERM, SIGHUP};
     asio::steady_timer sweep_timer{io};
+    std::function<void()> cancel_sweep;  // of the retained read in progress, if any
     std::unique_ptr<mqtt::PahoClient> mqtt;
     std::unique_ptr<core::BridgeCore> core;
     std::unique_ptr<ami::Client> ami;
@@ -110,7 +111,7 @@ struct App::Impl {
     // connection and clears the stale ones; a failed read is tried again, 3 times at most.
     void sweep(int attempt) {
         if (stopping) return;
-        mqtt::read_retained(io, config.mqtt, mqtt::owned_filters(core->topics().base()),
+        cancel_sweep = mqtt::read_retained(io, config.mqtt, mqtt::owned_filters(core->topics().base()),
                             [this, attempt](std::optional<std::vector<std::string>> topics, const std::string& error) {
                                 if (stopping) return;
                                 if (topics) {
@@ -190,6 +191,7 @@ struct App::Impl {
                    std::chrono::milliseconds(2000));
         signals.cancel();
         sweep_timer.cancel();
+        if (cancel_sweep) cancel_sweep();
         io.stop();
     }
 

@@ -49,6 +49,20 @@ public:
         }
     }
 
+    // The bridge stops: no callback may reach the io_context after this.
+    void cancel() {
+        done_ = nullptr;
+        stage_ = Stage::Done;
+        quiet_.cancel();
+        limit_.cancel();
+        try {
+            if (client_) client_->disable_callbacks();
+            client_.reset();  // Paho's threads are done with it when this returns
+        } catch (...) {
+        }
+        keep_.reset();
+    }
+
     // --- Paho threads ---
     void on_success(const ::mqtt::token&) override {
         post([](Reader& r) { r.step_done(); });
@@ -164,10 +178,13 @@ private:
 
 }  // namespace
 
-void read_retained(asio::io_context& io, const config::MqttConfig& config, std::vector<std::string> filters,
-                   RetainedReadDone done, RetainedReadOptions options) {
+std::function<void()> read_retained(asio::io_context& io, const config::MqttConfig& config, std::vector<std::string> filters,
+                                    RetainedReadDone done, RetainedReadOptions options) {
     auto reader = std::make_shared<Reader>(io, config, std::move(filters), std::move(done), options);
     reader->start();
+    return [weak = std::weak_ptr<Reader>(reader)] {
+        if (auto r = weak.lock()) r->cancel();
+    };
 }
 
 }  // namespace mqtt

@@ -27,7 +27,10 @@ struct RetainedReadOptions {
 // `done` runs on the io_context: the topics with a non-empty retained payload, or nullopt and
 // why the read failed. Nothing is published.
 using RetainedReadDone = std::function<void(std::optional<std::vector<std::string>> topics, std::string error)>;
-void read_retained(boost::asio::io_context& io, const config::MqttConfig& config, std::vector<std::string> filters,
+// Returns a cancel function: call it (on the io_context's thread) before the io_context goes
+// away; it destroys the Paho client at once, so none of its threads calls back later. `done` is
+// then never called.
+std::function<void()> read_retained(boost::asio::io_context& io, const config::MqttConfig& config, std::vector<std::string> filters,
                    RetainedReadDone done, RetainedReadOptions options = {});
 
 }  // namespace mqtt
