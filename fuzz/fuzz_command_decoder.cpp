@@ -1,7 +1,7 @@
 // libFuzzer target: the MQTT command decoder and the plan builders (src/commands), on hostile
 // payloads. Input: byte 0 picks the command (kCommandNames[b % 31]) and the model (b / 31: even =
 // 2001 talking to 2002, odd = 2002 ringing; >= 4: [ami] prefix "0"); the rest is the MQTT payload.
-// The model is the recorded Asterisk 20 call of tests/unit/commands_doc_test.cpp, built once.
+// The model is the recorded Asterisk 20 call of tests/support/mid_call.hpp, built once.
 //
 // Invariants (a violation aborts, libFuzzer saves the input):
 //  - no crash, leak, undefined behaviour, and no exception other than commands::Refusal (the
@@ -29,7 +29,7 @@
 #include "commands/names.hpp"
 #include "commands/plan.hpp"
 #include "core/bridge_core.hpp"
-#include "fixture_pbx.hpp"
+#include "mid_call.hpp"
 
 namespace {
 
@@ -39,40 +39,9 @@ namespace {
     std::abort();
 }
 
-// The model during the recorded call 2001 -> 2002 (as commands_doc_test.cpp's MidCall).
-struct MidCall {
-    testsupport::RecordingPort port;
-    std::unique_ptr<core::BridgeCore> core;
-    explicit MidCall(bool ringing) {
-        core::CoreOptions o;
-        o.session.username = "bridge";
-        o.trunks = {"trunk1"};
-        core = std::make_unique<core::BridgeCore>(o, port);
-        testsupport::FixturePbx pbx(testsupport::fixture("asterisk20-chansip/01-snapshot-actions.txt"));
-        const auto now = ami::Clock::now();
-        auto pump = [&](std::string bytes) {
-            for (int i = 0; i < 100 && !bytes.empty(); ++i) {
-                core->ami_received(bytes, now);
-                bytes = pbx.answer(core->take_ami_output());
-            }
-        };
-        core->start();
-        core->ami_connected(now);
-        pump(pbx.banner() + "\r\n");
-        for (const auto& e : testsupport::transcript_events(testsupport::fixture("asterisk20-chansip/05-call-2001-2002.txt"))) {
-            pump(e.serialize());
-            const auto* a = core->state().calls().channel_by_name("SIP/2001-00000000");
-            const auto* b = core->state().calls().channel_by_name("SIP/2002-00000001");
-            if (ringing && b && b->state == 5) break;
-            if (!ringing && a && a->state == 6 && core->state().calls().counterpart(*a)) break;
-        }
-        if (!core->state().calls().channel_by_name("SIP/2002-00000001")) fail("the fixture model has no call");
-    }
-};
-
 struct World {
-    MidCall mid{false};
-    MidCall ringing{true};
+    testsupport::MidCall mid{false};
+    testsupport::MidCall ringing{true};
     config::CommandsConfig config;
     std::regex pattern;
     World() {
@@ -118,22 +87,6 @@ void check_action(const ami::Action& a) {
         fail("the action's wire bytes carry other headers than the plan set:", wire.substr(0, 400));
 }
 
-ami::ActionResult success_for(const ami::Action& a) {
-    ami::ActionResult r;
-    r.status = ami::ActionResult::Status::Success;
-    r.response.add("Response", "Success");
-    r.response.add("Message", "Success");
-    if (!a.completion_event.empty()) {
-        ami::Message e;
-        e.add("Event", a.completion_event);
-        e.add("Response", "Success");
-        e.add("Channel", "SIP/2001-00000007");
-        e.add("Uniqueid", "1795801290.20");
-        r.events.push_back(e);
-    }
-    return r;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -168,7 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<ami::ActionResult> results;
     for (const auto& step : plan.steps) {
         check_action(step.action);
-        results.push_back(success_for(step.action));
+        results.push_back(testsupport::success_for(step.action));
     }
     if (plan.finish) check_json(plan.finish(results).envelope(nullptr), "the reply");
     return 0;

@@ -14,7 +14,7 @@
 #include "config/reload.hpp"
 #include "core/bridge_core.hpp"
 #include "mqtt/paho_client.hpp"
-#include "mqtt/retained_reader.hpp"
+#include "mqtt/stale_sweep.hpp"
 #include "mqtt/stale_topics.hpp"
 #include "version.hpp"
 
@@ -79,8 +79,10 @@ struct App::Impl {
     config::Config config;
     asio::io_context io{1};
     asio::signal_set signals{io, SIGINT, SIGTERM, SIGHUP};
-    asio::steady_timer sweep_timer{io};
-    std::function<void()> cancel_sweep;  // of the retained read in progress, if any
+    // Clears retained topics left by earlier runs, once the tree is complete (mqtt/stale_sweep.hpp).
+    mqtt::StaleSweep stale_sweep{io, [this](const std::vector<std::string>& topics) {
+                                     if (!stopping) core->clear_stale(topics);
+                                 }};
     std::unique_ptr<mqtt::PahoClient> mqtt;
     std::unique_ptr<core::BridgeCore> core;
     std::unique_ptr<ami::Client> ami;
@@ -95,7 +97,8 @@ struct App::Impl {
                                 [this](const mqtt::IncomingMessage& m) {
                                     core->mqtt_message(m, std::chrono::steady_clock::now());
                                     ami->poke();  // a command may have queued AMI actions
-                                }});
+                                },
+                                [this](const std::string& topic) { core->mqtt_publish_failed(topic); }});
         core = std::make_unique<core::BridgeCore>(core_options(config), *mqtt);
         ami = std::make_unique<ami::Client>(io, *core, client_options(config));
         ami->on_gave_up = [this] {
@@ -104,28 +107,9 @@ struct App::Impl {
         };
         // Retained topics an earlier run (or a broker restored from an old persistence file) left
         // behind are cleared once the tree is complete (see mqtt/stale_topics.hpp).
-        core->on_tree_complete = [this] { sweep(1); };
-    }
-
-    // Reads the broker's retained topics under the bridge's collections with a second, short
-    // connection and clears the stale ones; a failed read is tried again, 3 times at most.
-    void sweep(int attempt) {
-        if (stopping) return;
-        cancel_sweep = mqtt::read_retained(io, config.mqtt, mqtt::owned_filters(core->topics().base()),
-                            [this, attempt](std::optional<std::vector<std::string>> topics, const std::string& error) {
-                                if (stopping) return;
-                                if (topics) {
-                                    core->clear_stale(*topics);
-                                    return;
-                                }
-                                spdlog::warn("MQTT: could not read the broker's retained topics to clear stale ones "
-                                             "(attempt {} of 3): {}", attempt, error);
-                                if (attempt >= 3) return;
-                                sweep_timer.expires_after(std::chrono::seconds(2));
-                                sweep_timer.async_wait([this, attempt](boost::system::error_code ec) {
-                                    if (!ec) sweep(attempt + 1);
-                                });
-                            });
+        core->on_tree_complete = [this] {
+            if (!stopping) stale_sweep.start(config.mqtt, mqtt::owned_filters(core->topics().base()));
+        };
     }
 
     void wait_signal() {
@@ -190,8 +174,7 @@ struct App::Impl {
         mqtt->stop(mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt},
                    std::chrono::milliseconds(2000));
         signals.cancel();
-        sweep_timer.cancel();
-        if (cancel_sweep) cancel_sweep();
+        stale_sweep.cancel();
         io.stop();
     }
 

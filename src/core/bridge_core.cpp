@@ -269,6 +269,8 @@ void BridgeCore::mqtt_connected() {
     maybe_sweep();
 }
 
+void BridgeCore::mqtt_publish_failed(const std::string& topic) { store_.reassert(topic); }
+
 void BridgeCore::maybe_sweep() {
     if (swept_this_connection_ || !port_.connected() || sync_ || status_.ami_state != "connected") return;
     swept_this_connection_ = true;

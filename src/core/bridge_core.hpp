@@ -62,6 +62,9 @@ public:
 
     // --- MQTT edge ---
     void mqtt_connected();
+    // The broker refused or lost a retained publish while the connection stayed up: the topic's
+    // current value (or its clear) is published again, so that the broker does not keep an old one.
+    void mqtt_publish_failed(const std::string& topic);
     // The retained tree is complete (a full PBX snapshot applied while MQTT is connected): the
     // edge then reads the broker's retained topics under the bridge's collections and hands them
     // to clear_stale(). Once per MQTT connection.

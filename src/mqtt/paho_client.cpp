@@ -87,16 +87,31 @@ private:
 class PahoClient::DeliveryListener : public virtual ::mqtt::iaction_listener {
 public:
     explicit DeliveryListener(PahoClient& owner) : owner_(owner), alive_(owner.alive_) {}
-    void on_success(const ::mqtt::token& tok) override { done(tok); }
-    void on_failure(const ::mqtt::token& tok) override { done(tok); }
+    void on_success(const ::mqtt::token& tok) override { done(tok, std::nullopt); }
+    void on_failure(const ::mqtt::token& tok) override {
+        Failure failure{"?", tok.get_return_code(), false};
+        if (const auto* delivery = dynamic_cast<const ::mqtt::delivery_token*>(&tok))
+            if (const auto msg = delivery->get_message()) {
+                failure.topic = msg->get_topic();
+                failure.retained = msg->is_retained();
+            }
+        done(tok, std::move(failure));
+    }
 
 private:
-    void done(const ::mqtt::token& tok) {
+    struct Failure {
+        std::string topic;
+        int code;
+        bool retained;
+    };
+    void done(const ::mqtt::token& tok, std::optional<Failure> failure) {
         const auto generation = static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(tok.get_user_context()));
         std::weak_ptr<bool> alive = alive_;
         PahoClient* owner = &owner_;
-        asio::post(owner_.io_, [alive, owner, generation] {
-            if (alive.lock()) owner->delivered(generation);
+        asio::post(owner_.io_, [alive, owner, generation, failure = std::move(failure)] {
+            if (!alive.lock()) return;
+            if (failure && generation == owner->generation_) owner->publish_failed(failure->topic, failure->code, failure->retained);
+            owner->delivered(generation);
         });
     }
     PahoClient& owner_;
@@ -237,6 +252,17 @@ void PahoClient::pump() {
         if (!next) return;
         send_now(*next, true);
     }
+}
+
+// A publish of the current connection failed without the connection being lost (a lost
+// connection republishes everything on reconnect): a retained topic must not stay stale on the
+// broker while the bridge believes it asserted, so its current value goes out again.
+void PahoClient::publish_failed(const std::string& topic, int code, bool retained) {
+    ++publish_failures_;
+    if ((publish_failures_ & (publish_failures_ - 1)) == 0)  // 1st, 2nd, 4th, 8th...: a log line, not a flood
+        spdlog::warn("MQTT: publish to {} failed [code {}]{}; {} failed so far", topic, code,
+                     retained ? ", publishing its current value again" : "", publish_failures_);
+    if (retained && callbacks_.retained_publish_failed) callbacks_.retained_publish_failed(topic);
 }
 
 void PahoClient::delivered(unsigned generation) {

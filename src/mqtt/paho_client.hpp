@@ -7,6 +7,7 @@
 
 #include <boost/asio.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mqtt/async_client.h>
@@ -25,6 +26,9 @@ struct PahoCallbacks {
     std::function<void()> connected;
     std::function<void()> disconnected;
     std::function<void(const IncomingMessage&)> message;
+    // A retained publish failed while connected (the broker refused it, or Paho gave it up):
+    // the owner publishes the topic's current value again.
+    std::function<void(const std::string& topic)> retained_publish_failed;
 };
 
 class PahoClient final : public Port {
@@ -55,6 +59,7 @@ private:
     void pump();
     void send_now(const OutgoingMessage& m, bool tracked);
     void delivered(unsigned generation);
+    void publish_failed(const std::string& topic, int code, bool retained);
     void on_connect_result(bool ok, const std::string& error);
     void on_connection_lost(const std::string& cause);
     void schedule_reconnect();
@@ -80,6 +85,7 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     OutboundQueue queue_;
     std::size_t in_flight_ = 0;
+    std::uint64_t publish_failures_ = 0;
     unsigned generation_ = 0;  // of the connection: completions of an older one are ignored
     std::unique_ptr<DeliveryListener> delivery_listener_;
 };

@@ -71,6 +71,11 @@ void RetainedStore::replace_subtree(const std::string& prefix, const std::map<st
     for (const auto& [topic, payload] : wanted) set(topic, payload);
 }
 
+void RetainedStore::reassert(const std::string& topic) {
+    auto it = asserted_.find(topic);
+    send(topic, it == asserted_.end() ? std::string() : it->second);
+}
+
 void RetainedStore::republish_all() {
     if (!port_.connected()) return;
     for (const auto& topic : clears_owed_) port_.publish(OutgoingMessage{topic, std::string(), true, qos_, std::nullopt});

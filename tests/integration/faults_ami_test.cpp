@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "harness.hpp"
+#include "oracle.hpp"
 
 namespace {
 
@@ -25,110 +26,6 @@ std::size_t occurrences(const std::string& text, std::string_view needle) {
     std::size_t n = 0;
     for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
     return n;
-}
-
-bool ends_with(const std::string& s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Payload keys holding a time. A fresh bridge can only estimate them from the snapshot
-// (`Duration`, `Wait`, `ParkingDuration`, `AnsweredTime`: whole seconds before the moment it read
-// them; `answered_at` of a listed channel is its creation, Asterisk does not list the answer
-// time), while the bridge that was there saw the events happen (milliseconds) and keeps those
-// times for entities it already knew. The two can never be equal to the millisecond, so the
-// oracle checks these keys for presence (null or not) and closeness only. `duration` of a
-// conversation is "seconds as of the last publication", which is another moment for each bridge.
-bool is_time_key(const std::string& key) { return ends_with(key, "_at") || key == "startTime" || key == "duration"; }
-
-// Seconds since the epoch of an ISO 8601 UTC time ("2026-11-27T17:41:32.603Z"), or of a
-// startTime (epoch milliseconds); nullopt if neither.
-std::optional<double> seconds_of(const json& v) {
-    if (v.is_number()) return v.get<double>() / 1000.0;
-    if (!v.is_string()) return std::nullopt;
-    std::tm tm{};
-    int ms = 0;
-    const std::string s = v.get<std::string>();
-    if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                    &tm.tm_sec, &ms) < 6)
-        return std::nullopt;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return static_cast<double>(timegm(&tm)) + ms / 1000.0;
-}
-
-void diff_json(const json& a, const json& b, const std::string& path, const std::string& key, std::vector<std::string>& out) {
-    if (is_time_key(key) && !a.is_object() && !b.is_object()) {
-        if (a.is_null() != b.is_null()) {
-            out.push_back(path + ": " + a.dump() + " vs " + b.dump());
-            return;
-        }
-        if (a.is_null()) return;
-        if (key == "duration") {
-            // Seconds as of each bridge's last publication: the faulted bridge published before
-            // the fresh one started, so it can only show less.
-            if (!a.is_number() || !b.is_number() || a.get<double>() > b.get<double>())
-                out.push_back(path + ": " + a.dump() + " vs " + b.dump());
-            return;
-        }
-        const auto ta = seconds_of(a), tb = seconds_of(b);
-        if (!ta || !tb || std::abs(*ta - *tb) > 2.5) out.push_back(path + ": " + a.dump() + " vs " + b.dump() + " (times too far apart)");
-        return;
-    }
-    if (a.type() != b.type()) {
-        out.push_back(path + ": " + a.dump() + " vs " + b.dump());
-        return;
-    }
-    if (a.is_object()) {
-        for (auto& [k, v] : a.items()) {
-            if (!b.contains(k)) out.push_back(path + "/" + k + ": only in the faulted bridge's tree: " + v.dump());
-            else diff_json(v, b[k], path + "/" + k, k, out);
-        }
-        for (auto& [k, v] : b.items())
-            if (!a.contains(k)) out.push_back(path + "/" + k + ": missing (fresh bridge: " + v.dump() + ")");
-        return;
-    }
-    if (a.is_array()) {
-        if (a.size() != b.size()) {
-            out.push_back(path + ": " + a.dump() + " vs " + b.dump());
-            return;
-        }
-        for (std::size_t i = 0; i < a.size(); ++i) diff_json(a[i], b[i], path + "/" + std::to_string(i), key, out);
-        return;
-    }
-    if (a != b) out.push_back(path + ": " + a.dump() + " vs " + b.dump());
-}
-
-// The retained tree under base, base stripped, without the bridge's own topics (bridge/*).
-std::map<std::string, std::string> pbx_tree(const MqttProbe& probe, const std::string& base) {
-    std::map<std::string, std::string> out;
-    for (const auto& [topic, payload] : probe.retained_tree(base)) {
-        const std::string t = topic.substr(base.size() + 1);
-        if (t.rfind("bridge/", 0) == 0) continue;
-        out[t] = payload;
-    }
-    return out;
-}
-
-// Differences between two trees (empty: equal), times compared as explained above.
-std::vector<std::string> tree_diff(const std::map<std::string, std::string>& faulted, const std::map<std::string, std::string>& fresh) {
-    std::vector<std::string> out;
-    for (const auto& [topic, payload] : faulted) {
-        auto it = fresh.find(topic);
-        if (it == fresh.end()) {
-            out.push_back(topic + ": only in the faulted bridge's tree: " + payload);
-            continue;
-        }
-        if (payload == it->second) continue;
-        const json a = json::parse(payload, nullptr, false), b = json::parse(it->second, nullptr, false);
-        if (a.is_discarded() || b.is_discarded() || !a.is_structured() || !b.is_structured()) {
-            out.push_back(topic + ": " + payload + " vs " + it->second);
-            continue;
-        }
-        diff_json(a, b, topic, "", out);
-    }
-    for (const auto& [topic, payload] : fresh)
-        if (!faulted.count(topic)) out.push_back(topic + ": missing (fresh bridge: " + payload + ")");
-    return out;
 }
 
 std::string join(const std::vector<std::string>& lines) {
@@ -184,16 +81,8 @@ struct Rig {
 
     // The oracle: a fresh bridge ("truth") reads the same PBX now; both trees must become equal.
     void expect_tree_equals_a_fresh_bridge() {
-        BridgeConfig truth = config;
-        truth.base_topic = "truth";
-        Bridge fresh(truth);
-        ASSERT_TRUE(fresh.process().wait_for_log("PBX snapshot:", kWait)) << fresh.log();
-        std::vector<std::string> diff;
-        const bool equal = eventually([&] {
-            diff = tree_diff(pbx_tree(probe, "pbx"), pbx_tree(probe, "truth"));
-            return diff.empty();
-        }, 5s, 50ms);
-        EXPECT_TRUE(equal) << "retained tree of the faulted bridge (pbx) vs a fresh bridge (truth):\n" << join(diff);
+        const std::string difference = compare_with_fresh_bridge(probe, config, kWait);
+        EXPECT_TRUE(difference.empty()) << difference;
     }
 };
 
@@ -250,7 +139,7 @@ void expect_untouched(const Snapshot& record, std::size_t mark, const std::map<s
 }
 
 // The tree as the bridge asserts it now, on the "pbx" base, bridge/* excluded.
-std::map<std::string, std::string> current(const Rig& rig) { return pbx_tree(rig.probe, "pbx"); }
+std::map<std::string, std::string> current(const Rig& rig) { return state_tree(rig.probe, "pbx"); }
 
 std::string call_topic(const std::string& linkedid) { return "pbx/calls/" + linkedid; }
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "harness.hpp"
+#include "oracle.hpp"
 
 namespace {
 
@@ -20,31 +21,6 @@ using namespace harness;
 using nlohmann::json;
 
 constexpr auto kWait = 10s;
-
-// The retained tree under base, without base/bridge/*, keyed by the topic after "<base>/".
-std::map<std::string, std::string> tree_of(const std::map<std::string, std::string>& retained, const std::string& base) {
-    std::map<std::string, std::string> out;
-    const std::string prefix = base + "/";
-    for (const auto& [topic, payload] : retained) {
-        if (payload.empty() || topic.compare(0, prefix.size(), prefix) != 0) continue;
-        std::string rest = topic.substr(prefix.size());
-        if (rest.rfind("bridge/", 0) == 0) continue;
-        out.emplace(std::move(rest), payload);
-    }
-    return out;
-}
-
-// The first difference between two trees, for the failure message.
-std::string first_difference(const std::map<std::string, std::string>& got, const std::map<std::string, std::string>& want) {
-    for (const auto& [topic, payload] : want) {
-        auto it = got.find(topic);
-        if (it == got.end()) return "missing " + topic + " = " + payload;
-        if (it->second != payload) return topic + ":\n  got  " + it->second + "\n  want " + payload;
-    }
-    for (const auto& [topic, payload] : got)
-        if (!want.count(topic)) return "extra " + topic + " = " + payload;
-    return "none";
-}
 
 // VmRSS of a process in KiB (0 when unreadable).
 long rss_kib(pid_t pid) {
@@ -124,7 +100,6 @@ struct Stack {
     Mosquitto broker;
     Simulator sim;
     std::unique_ptr<Bridge> bridge;
-    std::unique_ptr<Bridge> oracle;
     MqttProbe probe;
 
     Stack() {
@@ -145,25 +120,10 @@ struct Stack {
         c.log_level = "info";  // a storm at debug level is mostly logging
         return c;
     }
-    // A second bridge, started now: its tree is the truth about the PBX as it is now.
-    void start_oracle() {
-        oracle = std::make_unique<Bridge>(config("truth"));
-        probe.subscribe("truth/#");
-    }
-    // Waits until pbx/* (bridge/* aside) equals the oracle's tree; returns the difference left.
-    std::string wait_for_same_tree(std::chrono::milliseconds timeout) {
-        probe.wait_for([](const Snapshot& snap) {
-            if (snap.retained.count("truth/ami/state") == 0 || snap.retained.at("truth/ami/state") != "connected")
-                return false;
-            const auto truth = tree_of(snap.retained, "truth");
-            return truth.size() > 10 && tree_of(snap.retained, "pbx") == truth;
-        }, timeout);
-        const auto snap = probe.snapshot();
-        const auto got = tree_of(snap.retained, "pbx");
-        const auto want = tree_of(snap.retained, "truth");
-        if (got == want && !want.empty()) return {};
-        return "pbx has " + std::to_string(got.size()) + " topics, the fresh bridge " + std::to_string(want.size()) +
-               "; first difference: " + first_difference(got, want);
+    // Waits until pbx/* (bridge/* aside) equals the tree of a fresh bridge started now; returns
+    // the difference left.
+    std::string compare_with_fresh_bridge(std::chrono::milliseconds timeout) {
+        return harness::compare_with_fresh_bridge(probe, config("pbx"), timeout);
     }
 };
 
@@ -194,8 +154,7 @@ TEST(BrokerFaults, RestartedBrokerGetsTheFullTreeAndCommandsWorkAgain) {
     EXPECT_EQ(s.probe.wait_for_value("pbx/extensions/2005/status", "online", kWait), "online");
     EXPECT_EQ(s.probe.wait_for_value("pbx/extensions/2004/status", "dnd", kWait), "dnd");
 
-    s.start_oracle();
-    const std::string difference = s.wait_for_same_tree(15s);
+    const std::string difference = s.compare_with_fresh_bridge(15s);
     EXPECT_TRUE(difference.empty()) << difference;
 
     // Command topics were subscribed again: a request gets its reply.
@@ -283,8 +242,7 @@ TEST(BrokerFaults, StuckBrokerDoesNotStopAmiNorGrowMemoryAndTheTreeCatchesUp) {
         frozen.thaw();
     }
     // The broker reads again: the tree converges on the truth.
-    s.start_oracle();
-    const std::string difference = s.wait_for_same_tree(20s);
+    const std::string difference = s.compare_with_fresh_bridge(20s);
     EXPECT_TRUE(difference.empty()) << difference << "\n" << s.bridge->log().substr(0, 4000);
     EXPECT_TRUE(s.bridge->process().running());
 }

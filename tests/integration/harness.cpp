@@ -90,8 +90,12 @@ std::mutex output_mutex;
 std::set<fs::path> cleaned_dirs;  // output dirs emptied in this run of their test
 std::set<fs::path> used_paths;    // paths handed out by unique_output_path in this run of their test
 
-// Each run of a test (--gtest_repeat runs it again) starts with an empty output directory.
+std::atomic<int> test_iteration{0};
+
+// Each run of a test starts with an empty output directory; with --gtest_repeat each iteration
+// has its own (<test>.run2, ...), so the logs of a run that failed survive the runs after it.
 class FreshOutputPerRun : public ::testing::EmptyTestEventListener {
+    void OnTestIterationStart(const ::testing::UnitTest&, int iteration) override { test_iteration = iteration; }
     void OnTestStart(const ::testing::TestInfo&) override {
         std::lock_guard lock(output_mutex);
         cleaned_dirs.clear();
@@ -146,6 +150,7 @@ fs::path test_output_dir() {
     std::string name = "no-test";
     if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info())
         name = sanitize(std::string(info->test_suite_name()) + "." + info->name());
+    if (const int iteration = test_iteration.load(); iteration > 0) name += ".run" + std::to_string(iteration + 1);
     fs::path dir = build_dir() / "test-output" / name;
     std::lock_guard lock(output_mutex);
     if (cleaned_dirs.insert(dir).second) fs::remove_all(dir);

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "harness.hpp"
+#include "oracle.hpp"
 
 namespace {
 
@@ -189,31 +190,8 @@ TEST(Reload, AmiMovedToAnotherPbxReconnectsAndConvergesOnItsTruth) {
     EXPECT_EQ(second.control("clients"), "OK 1");
 
     // A fresh bridge on another base topic against the second PBX: the truth to compare with.
-    BridgeConfig fc;
-    fc.ami_port = second.ami_port();
-    fc.mqtt_uri = s.broker.uri();
-    fc.base_topic = "fresh";
-    Bridge fresh(fc);
-    ASSERT_TRUE(fresh.process().wait_for_log("PBX snapshot:", kWait)) << fresh.log();
-    s.probe.subscribe("fresh/#");
-    const auto strip = [](std::map<std::string, std::string> tree, const std::string& base) {
-        std::map<std::string, std::string> out;
-        for (auto& [topic, payload] : tree)
-            if (topic.rfind(base + "/bridge/", 0) != 0) out[topic.substr(base.size())] = payload;
-        return out;
-    };
-    const bool same = eventually([&] { return strip(s.probe.retained_tree("pbx"), "pbx") == strip(s.probe.retained_tree("fresh"), "fresh"); },
-                                 kWait, 50ms);
-    const auto mine = strip(s.probe.retained_tree("pbx"), "pbx");
-    const auto truth = strip(s.probe.retained_tree("fresh"), "fresh");
-    EXPECT_TRUE(same);
-    for (const auto& [topic, payload] : truth) {
-        auto it = mine.find(topic);
-        if (it == mine.end()) ADD_FAILURE() << "missing " << topic;
-        else EXPECT_EQ(it->second, payload) << topic;
-    }
-    for (const auto& [topic, payload] : mine)
-        if (!truth.count(topic)) ADD_FAILURE() << "extra " << topic << " = " << payload;
+    const std::string difference = compare_with_fresh_bridge(s.probe, c, kWait);
+    EXPECT_TRUE(difference.empty()) << difference;
     EXPECT_NE(s.probe.snapshot().value("pbx/bridge/info").value_or("").find(std::to_string(second.ami_port())), std::string::npos);
 }
 

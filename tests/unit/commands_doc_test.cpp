@@ -19,51 +19,22 @@
 #include "commands/call_commands.hpp"
 #include "commands/names.hpp"
 #include "core/bridge_core.hpp"
-#include "fixture_pbx.hpp"
+#include "command_corpus.hpp"
+#include "mid_call.hpp"
 
 namespace {
 
 using nlohmann::json;
+using testsupport::DocumentedCommand;
+using testsupport::documented_commands;
+using testsupport::MidCall;
+using testsupport::success_for;
 
 std::string read_doc() {
     std::ifstream in(std::string(PBX2MQTT_SOURCE_DIR) + "/docs/topics.md");
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
-}
-
-struct DocumentedCommand {
-    std::string request, ami, reply;
-};
-
-// "### `name`" sections of "## Commands": the ```json block after "Request", the ```text block
-// after "AMI", the ```json block after "Reply".
-std::map<std::string, DocumentedCommand> documented_commands(const std::string& doc) {
-    std::map<std::string, DocumentedCommand> out;
-    const auto start = doc.find("\n## Commands");
-    if (start == std::string::npos) return out;
-    const auto end = doc.find("\n## ", start + 5);
-    const std::string section = doc.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    const std::regex heading("\\n### `([a-z_]+)`");
-    std::vector<std::pair<std::string, std::size_t>> heads;
-    for (auto it = std::sregex_iterator(section.begin(), section.end(), heading); it != std::sregex_iterator(); ++it)
-        heads.emplace_back((*it)[1].str(), static_cast<std::size_t>(it->position()));
-    for (std::size_t i = 0; i < heads.size(); ++i) {
-        const std::size_t from = heads[i].second;
-        const std::size_t to = i + 1 < heads.size() ? heads[i + 1].second : section.size();
-        const std::string body = section.substr(from, to - from);
-        auto block = [&](const std::string& label, const std::string& lang) {
-            const auto at = body.find("\n" + label);
-            if (at == std::string::npos) return std::string();
-            const auto open = body.find("```" + lang + "\n", at);
-            if (open == std::string::npos) return std::string();
-            const auto first = open + 4 + lang.size();
-            const auto close = body.find("\n```", first);
-            return body.substr(first, close - first);
-        };
-        out[heads[i].first] = {block("Request", "json"), block("AMI", "text"), block("Reply", "json")};
-    }
-    return out;
 }
 
 // Objects whose keys are ids, not field names.
@@ -77,58 +48,10 @@ std::set<std::string> fields(const json& j, const std::string& prefix = "") {
     return out;
 }
 
-// The model during the recorded call 2001 -> 2002: while 2002 rings (`ringing`), or once it is
-// answered and bridged.
-struct MidCall {
-    testsupport::RecordingPort port;
-    std::unique_ptr<core::BridgeCore> core;
-    explicit MidCall(bool ringing = false) {
-        core::CoreOptions o;
-        o.session.username = "bridge";
-        o.trunks = {"trunk1"};
-        core = std::make_unique<core::BridgeCore>(o, port);
-        testsupport::FixturePbx pbx(testsupport::fixture("asterisk20-chansip/01-snapshot-actions.txt"));
-        const auto now = ami::Clock::now();
-        auto pump = [&](std::string bytes) {
-            for (int i = 0; i < 100 && !bytes.empty(); ++i) {
-                core->ami_received(bytes, now);
-                bytes = pbx.answer(core->take_ami_output());
-            }
-        };
-        core->start();
-        core->ami_connected(now);
-        pump(pbx.banner() + "\r\n");
-        for (const auto& e : testsupport::transcript_events(testsupport::fixture("asterisk20-chansip/05-call-2001-2002.txt"))) {
-            pump(e.serialize());
-            const auto* a = core->state().calls().channel_by_name("SIP/2001-00000000");
-            const auto* b = core->state().calls().channel_by_name("SIP/2002-00000001");
-            if (ringing && b && b->state == 5) break;
-            if (!ringing && a && a->state == 6 && core->state().calls().counterpart(*a)) break;
-        }
-    }
-};
-
 std::string serialize_without_id(const ami::Action& a) {
     std::string out = "Action: " + a.name + "\n";
     for (const auto& h : a.headers) out += h.name + ": " + h.value + "\n";
     return out;
-}
-
-// A successful answer to each step (with OriginateResponse for the asynchronous ones).
-ami::ActionResult success_for(const ami::Action& a) {
-    ami::ActionResult r;
-    r.status = ami::ActionResult::Status::Success;
-    r.response.add("Response", "Success");
-    r.response.add("Message", "Success");
-    if (!a.completion_event.empty()) {
-        ami::Message e;
-        e.add("Event", a.completion_event);
-        e.add("Response", "Success");
-        e.add("Channel", "SIP/2001-00000007");
-        e.add("Uniqueid", "1795801290.20");
-        r.events.push_back(e);
-    }
-    return r;
 }
 
 TEST(CommandsDoc, EveryCommandIsDocumentedWithItsExactAmiActionsAndReplyFields) {

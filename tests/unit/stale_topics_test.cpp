@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mqtt/port.hpp"
+#include "fixture_pbx.hpp"
 #include "mqtt/retained_store.hpp"
 #include "mqtt/stale_topics.hpp"
 
@@ -39,23 +40,16 @@ TEST(StaleTopics, FiltersCoverEveryOwnedCollection) {
     EXPECT_EQ(std::find(filters.begin(), filters.end(), "pbx/site-a/cmd/#"), filters.end());
 }
 
-struct RecordingPort : mqtt::Port {
-    std::vector<mqtt::OutgoingMessage> sent;
-    void publish(const mqtt::OutgoingMessage& m) override { sent.push_back(m); }
-    void subscribe(const std::string&, int) override {}
-    bool connected() const override { return true; }
-};
-
 TEST(StaleTopics, StoreClearsWithAnEmptyRetainedMessageButNeverWhatItAsserts) {
-    RecordingPort port;
+    testsupport::RecordingPort port;
     mqtt::RetainedStore store(port, 1);
     store.set("pbx/extensions/2001/status", "online");
-    port.sent.clear();
+    port.published.clear();
     EXPECT_EQ(store.clear_stale({"pbx/extensions/2009/status", "pbx/extensions/2001/status"}), 1u);
-    ASSERT_EQ(port.sent.size(), 1u);
-    EXPECT_EQ(port.sent[0].topic, "pbx/extensions/2009/status");
-    EXPECT_EQ(port.sent[0].payload, "");
-    EXPECT_TRUE(port.sent[0].retain);
+    ASSERT_EQ(port.published.size(), 1u);
+    EXPECT_EQ(port.published[0].topic, "pbx/extensions/2009/status");
+    EXPECT_EQ(port.published[0].payload, "");
+    EXPECT_TRUE(port.published[0].retain);
     EXPECT_EQ(store.asserted().count("pbx/extensions/2001/status"), 1u);
 }
 

@@ -1,0 +1,62 @@
+// RetainedStore: publishes on change only, and after a failed publish re-asserts the topic's
+// current state (not the value that failed, which may be older).
+#include <gtest/gtest.h>
+
+#include "fixture_pbx.hpp"
+#include "mqtt/retained_store.hpp"
+
+namespace {
+
+TEST(RetainedStore, PublishesOnlyWhatChanged) {
+    testsupport::RecordingPort port;
+    mqtt::RetainedStore store(port, 1);
+    EXPECT_TRUE(store.set("pbx/extensions/2001/status", "online"));
+    EXPECT_FALSE(store.set("pbx/extensions/2001/status", "online"));
+    EXPECT_TRUE(store.set("pbx/extensions/2001/status", "busy"));
+    ASSERT_EQ(port.published.size(), 2u);
+    EXPECT_EQ(port.published[1].payload, "busy");
+    EXPECT_TRUE(port.published[1].retain);
+}
+
+TEST(RetainedStore, ReassertSendsTheCurrentValueNotAnOlderOne) {
+    testsupport::RecordingPort port;
+    mqtt::RetainedStore store(port, 1);
+    store.set("pbx/extensions/2001/status", "busy");
+    store.set("pbx/extensions/2001/status", "ringing");  // "busy" fails at the broker later
+    port.published.clear();
+    store.reassert("pbx/extensions/2001/status");
+    ASSERT_EQ(port.published.size(), 1u);
+    EXPECT_EQ(port.published[0].topic, "pbx/extensions/2001/status");
+    EXPECT_EQ(port.published[0].payload, "ringing");
+    EXPECT_TRUE(port.published[0].retain);
+    EXPECT_EQ(port.published[0].qos, 1);
+}
+
+TEST(RetainedStore, ReassertOfAClearedTopicClearsItAgain) {
+    testsupport::RecordingPort port;
+    mqtt::RetainedStore store(port, 1);
+    store.set("pbx/calls/1795801243.2", "{}");
+    store.clear("pbx/calls/1795801243.2");
+    port.published.clear();
+    store.reassert("pbx/calls/1795801243.2");
+    ASSERT_EQ(port.published.size(), 1u);
+    EXPECT_EQ(port.published[0].payload, "");
+    EXPECT_TRUE(port.published[0].retain);
+    EXPECT_EQ(store.asserted().count("pbx/calls/1795801243.2"), 0u);
+}
+
+TEST(RetainedStore, ReassertWhileDisconnectedIsLeftToTheReconnect) {
+    testsupport::RecordingPort port;
+    mqtt::RetainedStore store(port, 1);
+    store.set("pbx/extensions/2001/status", "online");
+    port.is_connected = false;
+    port.published.clear();
+    store.reassert("pbx/extensions/2001/status");
+    EXPECT_TRUE(port.published.empty());
+    port.is_connected = true;
+    store.republish_all();
+    ASSERT_EQ(port.published.size(), 1u);
+    EXPECT_EQ(port.published[0].payload, "online");
+}
+
+}  // namespace
