@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake ninja-build pkg-config
   libpaho-mqttpp-dev libpaho-mqtt-dev libboost-dev nlohmann-json3-dev
   libtomlplusplus-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev

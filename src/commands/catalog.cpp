@@ -5,6 +5,14 @@
 
 namespace commands {
 
+Plan single_action(ami::Action action, const Env& env, nlohmann::ordered_json data) {
+    action.timeout = env.action_timeout;
+    Plan p;
+    p.steps.push_back({std::move(action), {}, {}});
+    p.finish = [data = std::move(data)](const std::vector<ami::ActionResult>&) { return Reply::success(data); };
+    return p;
+}
+
 Reply from_result(const ami::ActionResult& result) {
     using S = ami::ActionResult::Status;
     switch (result.status) {

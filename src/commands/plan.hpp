@@ -57,6 +57,9 @@ struct Env {
 // or pbx_error with Asterisk's own text.
 Reply from_result(const ami::ActionResult& result);
 
+// One action whose success is the reply `data` (a failure: from_result).
+Plan single_action(ami::Action action, const Env& env, nlohmann::ordered_json data);
+
 using Builder = Plan (*)(Fields& fields, const Env& env);
 
 // The builder of a command name (nullptr when unknown). Builders call fields.finish() themselves

@@ -24,14 +24,6 @@ std::string member_interface(Fields& f, const Env& env, const std::optional<std:
     return device;
 }
 
-Plan single(ami::Action a, const Env& env, ordered_json data) {
-    a.timeout = env.action_timeout;
-    Plan p;
-    p.steps.push_back({std::move(a), {}, {}});
-    p.finish = [data = std::move(data)](const std::vector<ami::ActionResult>&) { return Reply::success(data); };
-    return p;
-}
-
 Plan pause(Fields& f, const Env& env, bool paused) {
     const auto queue = f.optional_text("queue", rule::kQueue);  // absent: every queue of the member
     const std::string interface = member_interface(f, env, queue);
@@ -42,7 +34,7 @@ Plan pause(Fields& f, const Env& env, bool paused) {
     a.set("Interface", interface).set("Paused", paused ? "true" : "false");
     if (reason) a.set("Reason", *reason);
     ordered_json d{{"queue", queue ? ordered_json(*queue) : ordered_json(nullptr)}, {"interface", interface}, {"paused", paused}};
-    return single(std::move(a), env, std::move(d));
+    return single_action(std::move(a), env, std::move(d));
 }
 }  // namespace
 
@@ -68,7 +60,7 @@ Plan build_queue_member_add(Fields& f, const Env& env) {
     if (!state_interface.empty()) a.set("StateInterface", state_interface);
     a.set("Penalty", std::to_string(penalty.value_or(0))).set("Paused", paused ? "true" : "false");
     if (reason) a.set("Reason", *reason);
-    return single(std::move(a), env, ordered_json{{"queue", queue}, {"interface", interface}, {"paused", paused}});
+    return single_action(std::move(a), env, ordered_json{{"queue", queue}, {"interface", interface}, {"paused", paused}});
 }
 
 Plan build_queue_member_remove(Fields& f, const Env& env) {
@@ -77,7 +69,7 @@ Plan build_queue_member_remove(Fields& f, const Env& env) {
     f.finish();
     ami::Action a("QueueRemove");
     a.set("Queue", queue).set("Interface", interface);
-    return single(std::move(a), env, ordered_json{{"queue", queue}, {"interface", interface}});
+    return single_action(std::move(a), env, ordered_json{{"queue", queue}, {"interface", interface}});
 }
 
 Plan build_queue_member_pause(Fields& f, const Env& env) { return pause(f, env, true); }
@@ -91,7 +83,7 @@ Plan build_queue_member_penalty(Fields& f, const Env& env) {
     f.finish();
     ami::Action a("QueuePenalty");
     a.set("Queue", queue).set("Interface", interface).set("Penalty", std::to_string(*penalty));
-    return single(std::move(a), env, ordered_json{{"queue", queue}, {"interface", interface}, {"penalty", *penalty}});
+    return single_action(std::move(a), env, ordered_json{{"queue", queue}, {"interface", interface}, {"penalty", *penalty}});
 }
 
 }  // namespace commands

@@ -7,20 +7,12 @@ namespace commands {
 namespace {
 using nlohmann::ordered_json;
 
-Plan single(ami::Action a, const Env& env, ordered_json data) {
-    a.timeout = env.action_timeout;
-    Plan p;
-    p.steps.push_back({std::move(a), {}, {}});
-    p.finish = [data = std::move(data)](const std::vector<ami::ActionResult>&) { return Reply::success(data); };
-    return p;
-}
-
 Plan mute(Fields& f, const Env& env, bool on) {
     const calls::Channel& ch = target_channel(f, env);
     f.finish();
     ami::Action a("MixMonitorMute");
     a.set("Channel", ch.name).set("Direction", "both").set("State", on ? "1" : "0");
-    return single(std::move(a), env, ordered_json{{"channel", ch.name}, {"recording", on ? "mute" : "true"}});
+    return single_action(std::move(a), env, ordered_json{{"channel", ch.name}, {"recording", on ? "mute" : "true"}});
 }
 }  // namespace
 
@@ -34,7 +26,7 @@ Plan build_record_start(Fields& f, const Env& env) {
     const std::string name = (file ? *file : "pbx2mqtt-" + ch.uniqueid) + "." + env.config.recording_format;
     ami::Action a("MixMonitor");
     a.set("Channel", ch.name).set("File", name).set("Options", "b");  // b: only while bridged
-    return single(std::move(a), env, ordered_json{{"channel", ch.name}, {"file", name}});
+    return single_action(std::move(a), env, ordered_json{{"channel", ch.name}, {"file", name}});
 }
 
 Plan build_record_stop(Fields& f, const Env& env) {
@@ -42,7 +34,7 @@ Plan build_record_stop(Fields& f, const Env& env) {
     f.finish();
     ami::Action a("StopMixMonitor");
     a.set("Channel", ch.name);
-    return single(std::move(a), env, ordered_json{{"channel", ch.name}});
+    return single_action(std::move(a), env, ordered_json{{"channel", ch.name}});
 }
 
 Plan build_record_mute(Fields& f, const Env& env) { return mute(f, env, true); }

@@ -5,7 +5,7 @@
 
 #include "harness.hpp"
 
-namespace {
+namespace acl_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 using nlohmann::json;

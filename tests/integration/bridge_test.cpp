@@ -8,7 +8,7 @@
 
 #include "harness.hpp"
 
-namespace {
+namespace bridge_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 using nlohmann::json;

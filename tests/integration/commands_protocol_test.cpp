@@ -10,7 +10,7 @@
 #include "command_corpus.hpp"
 #include "harness.hpp"
 
-namespace {
+namespace commands_protocol_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 using nlohmann::json;

@@ -9,7 +9,7 @@
 
 #include "harness.hpp"
 
-namespace {
+namespace commands_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 using nlohmann::json;

@@ -15,7 +15,7 @@
 #include "harness.hpp"
 #include "model/time.hpp"
 
-namespace {
+namespace entities_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 using json = nlohmann::json;

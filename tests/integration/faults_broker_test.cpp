@@ -15,7 +15,7 @@
 #include "harness.hpp"
 #include "oracle.hpp"
 
-namespace {
+namespace faults_broker_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 using nlohmann::json;

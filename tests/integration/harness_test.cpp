@@ -16,7 +16,7 @@
 
 #include "config/config.hpp"
 
-namespace {
+namespace harness_test {  // named: the unity build compiles several test files as one
 
 using namespace std::chrono_literals;
 using harness::Message;

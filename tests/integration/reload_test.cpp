@@ -11,7 +11,7 @@
 #include "harness.hpp"
 #include "oracle.hpp"
 
-namespace {
+namespace reload_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 using nlohmann::json;

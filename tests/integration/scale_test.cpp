@@ -10,7 +10,7 @@
 
 #include "harness.hpp"
 
-namespace {
+namespace scale_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 using json = nlohmann::json;

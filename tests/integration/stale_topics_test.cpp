@@ -7,7 +7,7 @@
 
 #include "harness.hpp"
 
-namespace {
+namespace stale_topics_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 constexpr auto kWait = 15s;

@@ -7,7 +7,7 @@
 
 #include "harness.hpp"
 
-namespace {
+namespace tls_test {  // named: the unity build compiles several test files as one
 
 using namespace harness;
 

@@ -8,7 +8,7 @@
 #include "core/bridge_core.hpp"
 #include "fixture_pbx.hpp"
 
-namespace {
+namespace bridge_core_test {  // named: the unity build compiles several test files as one
 
 using testsupport::FixturePbx;
 using testsupport::RecordingPort;

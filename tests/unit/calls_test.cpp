@@ -5,7 +5,7 @@
 #include "core/bridge_core.hpp"
 #include "fixture_pbx.hpp"
 
-namespace {
+namespace calls_test {  // named: the unity build compiles several test files as one
 
 using nlohmann::json;
 using testsupport::FixturePbx;
@@ -175,7 +175,7 @@ TEST(Calls, AResyncMidCallShowsTheCallFromCoreShowChannels) {
 
 }  // namespace
 
-namespace {
+namespace calls_test {  // named: the unity build compiles several test files as one
 
 // A resync while a call goes on: the snapshot only knows its channels' age to the second
 // (now - Duration) and not when they answered, but the bridge saw both happen: the call keeps

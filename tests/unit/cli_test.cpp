@@ -5,7 +5,7 @@
 
 #include "config/cli.hpp"
 
-namespace {
+namespace cli_test {  // named: the unity build compiles several test files as one
 
 config::CliOptions parse_ok(const std::vector<std::string>& args) {
     const auto result = config::parse_cli(args);
@@ -20,7 +20,6 @@ std::string parse_error(const std::vector<std::string>& args) {
     return result.error;
 }
 
-}  // namespace
 
 TEST(Cli, NoArgumentsGiveDefaults) {
     const auto options = parse_ok({});
@@ -98,3 +97,5 @@ TEST(Cli, ExitCodes) {
     EXPECT_EQ(config::kExitRuntimeFailure, 1);
     EXPECT_EQ(config::kExitUsageOrConfigError, 2);
 }
+
+}  // namespace cli_test

@@ -22,7 +22,7 @@
 #include "command_corpus.hpp"
 #include "mid_call.hpp"
 
-namespace {
+namespace commands_doc_test {  // named: the unity build compiles several test files as one
 
 using nlohmann::json;
 using testsupport::DocumentedCommand;

@@ -7,7 +7,7 @@
 #include "core/bridge_core.hpp"
 #include "fixture_pbx.hpp"
 
-namespace {
+namespace commands_test {  // named: the unity build compiles several test files as one
 
 using nlohmann::json;
 using testsupport::FixturePbx;

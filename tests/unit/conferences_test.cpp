@@ -11,7 +11,7 @@
 #include "core/bridge_core.hpp"
 #include "fixture_pbx.hpp"
 
-namespace {
+namespace conferences_test {  // named: the unity build compiles several test files as one
 
 using nlohmann::json;
 using testsupport::FixturePbx;

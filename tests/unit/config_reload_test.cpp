@@ -6,7 +6,7 @@
 
 #include "config/reload.hpp"
 
-namespace {
+namespace config_reload_test {  // named: the unity build compiles several test files as one
 
 config::Config load(const std::string& extra_ami = {}, const std::string& rest = {}) {
     const std::string text = "[ami]\nusername = \"bridge\"\npassword = \"old-secret\"\n" + extra_ami + "\n" + rest;

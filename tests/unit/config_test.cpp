@@ -12,7 +12,7 @@
 
 #include "config/config.hpp"
 
-namespace {
+namespace config_test {  // named: the unity build compiles several test files as one
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -82,7 +82,6 @@ private:
     fs::path path_;
 };
 
-}  // namespace
 
 TEST(ConfigSecret, RevealRedactCompare) {
     const config::Secret none;
@@ -587,3 +586,5 @@ TEST(ConfigErrors, MqttTlsValues) {
     EXPECT_FALSE(ok.config->mqtt.tls_verify_hostname);
     EXPECT_TRUE(ok.config->mqtt.uses_tls());
 }
+
+}  // namespace config_test

@@ -18,7 +18,7 @@
 #include "extensions/extensions_state.hpp"
 #include "fixture_pbx.hpp"
 
-namespace {
+namespace extensions_state_test {  // named: the unity build compiles several test files as one
 
 using testsupport::FixturePbx;
 using testsupport::RecordingPort;

@@ -12,7 +12,7 @@
 #include "core/bridge_core.hpp"
 #include "fixture_pbx.hpp"
 
-namespace {
+namespace golden_test {  // named: the unity build compiles several test files as one
 
 using testsupport::FixturePbx;
 using testsupport::RecordingPort;

@@ -4,7 +4,7 @@
 
 #include "mqtt/outbound_queue.hpp"
 
-namespace {
+namespace outbound_queue_test {  // named: the unity build compiles several test files as one
 
 mqtt::OutgoingMessage msg(std::string topic, std::string payload, bool retain) {
     mqtt::OutgoingMessage m;

@@ -11,7 +11,7 @@
 #include "parkings/parkings_module.hpp"
 #include "parkings/parkings_state.hpp"
 
-namespace {
+namespace parkings_test {  // named: the unity build compiles several test files as one
 
 using nlohmann::json;
 using testsupport::FixturePbx;

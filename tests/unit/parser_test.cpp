@@ -7,7 +7,7 @@
 #include "ami/parser.hpp"
 #include "transcript.hpp"
 
-namespace {
+namespace parser_test {  // named: the unity build compiles several test files as one
 
 using ami::Message;
 using ami::Parser;

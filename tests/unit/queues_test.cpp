@@ -9,7 +9,7 @@
 #include "queues/queues_module.hpp"
 #include "queues/queues_state.hpp"
 
-namespace {
+namespace queues_test {  // named: the unity build compiles several test files as one
 
 using nlohmann::json;
 using testsupport::FixturePbx;

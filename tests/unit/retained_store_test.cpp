@@ -5,7 +5,7 @@
 #include "fixture_pbx.hpp"
 #include "mqtt/retained_store.hpp"
 
-namespace {
+namespace retained_store_test {  // named: the unity build compiles several test files as one
 
 TEST(RetainedStore, PublishesOnlyWhatChanged) {
     testsupport::RecordingPort port;

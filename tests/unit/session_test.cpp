@@ -5,7 +5,7 @@
 #include "ami/parser.hpp"
 #include "ami/session.hpp"
 
-namespace {
+namespace session_test {  // named: the unity build compiles several test files as one
 
 using ami::Action;
 using ami::ActionResult;

@@ -16,7 +16,7 @@
 #include "ami-sim/seed.hpp"
 #include "ami-sim/simulator.hpp"
 
-namespace {
+namespace sim_commands_test {  // named: the unity build compiles several test files as one
 
 using namespace amisim;
 

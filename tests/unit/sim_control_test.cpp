@@ -12,7 +12,7 @@
 #include "ami-sim/seed.hpp"
 #include "ami/parser.hpp"
 
-namespace {
+namespace sim_control_test {  // named: the unity build compiles several test files as one
 
 using namespace amisim;
 

@@ -8,7 +8,7 @@
 #include "ami-sim/replay.hpp"
 #include "transcript.hpp"
 
-namespace {
+namespace sim_recording_test {  // named: the unity build compiles several test files as one
 
 using namespace amisim;
 

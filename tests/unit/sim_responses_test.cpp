@@ -15,7 +15,7 @@
 #include "ami-sim/seed.hpp"
 #include "ami-sim/session.hpp"
 
-namespace {
+namespace sim_responses_test {  // named: the unity build compiles several test files as one
 
 using namespace amisim;
 

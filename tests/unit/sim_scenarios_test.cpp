@@ -27,7 +27,7 @@
 #include "ami-sim/seed.hpp"
 #include "ami-sim/simulator.hpp"
 
-namespace {
+namespace sim_scenarios_test {  // named: the unity build compiles several test files as one
 
 using namespace amisim;
 

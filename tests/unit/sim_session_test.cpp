@@ -14,7 +14,7 @@
 #include "ami/md5.hpp"
 #include "transcript.hpp"
 
-namespace {
+namespace sim_session_test {  // named: the unity build compiles several test files as one
 
 using namespace amisim;
 

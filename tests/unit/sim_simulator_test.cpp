@@ -13,7 +13,7 @@
 #include "ami-sim/seed.hpp"
 #include "ami-sim/simulator.hpp"
 
-namespace {
+namespace sim_simulator_test {  // named: the unity build compiles several test files as one
 
 using namespace amisim;
 
@@ -344,7 +344,7 @@ TEST(SimSimulator, ReplayedEventsUpdateTheState) {
 
 }  // namespace
 
-namespace {
+namespace sim_simulator_test {  // named: the unity build compiles several test files as one
 
 // The messages of an event-list answer, the list items sorted.
 std::vector<std::string> list_items_sorted(const std::string& wire) {

@@ -7,7 +7,7 @@
 #include "ami-sim/seed.hpp"
 #include "ami-sim/sim_state.hpp"
 
-namespace {
+namespace sim_state_test {  // named: the unity build compiles several test files as one
 
 using namespace amisim;
 using DS = DeviceState;

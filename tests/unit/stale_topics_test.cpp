@@ -7,7 +7,7 @@
 #include "mqtt/retained_store.hpp"
 #include "mqtt/stale_topics.hpp"
 
-namespace {
+namespace stale_topics_test {  // named: the unity build compiles several test files as one
 
 TEST(StaleTopics, OnlyTheBridgesOwnCollectionsAndNotWhatItAssertsNow) {
     const std::map<std::string, std::string> asserted = {

@@ -9,7 +9,7 @@
 #include "fixture_pbx.hpp"
 #include "trunks/trunks_state.hpp"
 
-namespace {
+namespace trunks_test {  // named: the unity build compiles several test files as one
 
 using testsupport::FixturePbx;
 using testsupport::RecordingPort;

@@ -6,7 +6,7 @@
 #include "core/bridge_core.hpp"
 #include "fixture_pbx.hpp"
 
-namespace {
+namespace voicemail_test {  // named: the unity build compiles several test files as one
 
 using testsupport::FixturePbx;
 using testsupport::RecordingPort;

@@ -11,13 +11,6 @@ namespace amisim {
 
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 // The headers of the recorded ListCommands answer: "Ping" -> "Keepalive command.  (Priv: <none>)".
 std::vector<ami::Header> recorded_command_list(const std::vector<RecordedMessage>& recording) {
     for (const Exchange& e : exchanges(recording))
@@ -80,7 +73,7 @@ ActionCatalog::ActionCatalog(Flavor flavor, const std::vector<RecordedMessage>& 
         std::erase_if(list, [](const ami::Header& h) { return h.name.rfind("SIP", 0) == 0; });
         if (traits(flavor).pjsip) list.insert(list.end(), pjsip_commands().begin(), pjsip_commands().end());
         std::stable_sort(list.begin(), list.end(),
-                         [](const ami::Header& a, const ami::Header& b) { return lower(a.name) < lower(b.name); });
+                         [](const ami::Header& a, const ami::Header& b) { return lower_ascii(a.name) < lower_ascii(b.name); });
     }
     for (const auto& h : list) {
         lines_.push_back(h.name + ": " + h.value);
@@ -89,14 +82,14 @@ ActionCatalog::ActionCatalog(Flavor flavor, const std::vector<RecordedMessage>& 
             privilege = h.value.substr(at + 7);
             if (!privilege.empty() && privilege.back() == ')') privilege.pop_back();
         }
-        privileges_[lower(h.name)] = privilege;
+        privileges_[lower_ascii(h.name)] = privilege;
     }
 }
 
-bool ActionCatalog::exists(std::string_view action) const { return privileges_.count(lower(action)) > 0; }
+bool ActionCatalog::exists(std::string_view action) const { return privileges_.count(lower_ascii(action)) > 0; }
 
 std::string ActionCatalog::privilege(std::string_view action) const {
-    auto it = privileges_.find(lower(action));
+    auto it = privileges_.find(lower_ascii(action));
     return it == privileges_.end() ? std::string() : it->second;
 }
 
@@ -108,7 +101,7 @@ std::string ActionCatalog::list_commands(std::string_view action_id) const {
 }
 
 ActionReply ActionHandler::handle(const ami::Message& action, double now) {
-    const std::string name = lower(action.get("Action"));
+    const std::string name = lower_ascii(action.get("Action"));
     const std::string_view id = action.action_id();
     const SimState& state = sim_.state();
 
@@ -176,12 +169,6 @@ ActionReply ActionHandler::handle(const ami::Message& action, double now) {
 }
 
 namespace {
-
-// Asterisk's ast_true().
-bool is_true(std::string_view value) {
-    return ami::iequals(value, "yes") || ami::iequals(value, "true") || ami::iequals(value, "y") ||
-           ami::iequals(value, "t") || value == "1" || ami::iequals(value, "on");
-}
 
 ActionReply from_outcome(Outcome outcome, std::string_view id, std::string_view success_message) {
     if (!outcome.ok()) return {error(id, outcome.error), {}};
@@ -352,7 +339,7 @@ ActionReply ActionHandler::user_event(const ami::Message& action, std::string_vi
 }
 
 std::string ActionHandler::database(const ami::Message& action, std::string_view id) {
-    const std::string name = lower(action.get("Action"));
+    const std::string name = lower_ascii(action.get("Action"));
     const std::string_view family = action.get("Family");
     const std::string_view key = action.get("Key");
     SimState& state = sim_.state();

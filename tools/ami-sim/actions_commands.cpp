@@ -10,16 +10,6 @@ namespace amisim {
 
 namespace {
 
-// Asterisk's ast_true() / ast_false().
-bool is_true(std::string_view value) {
-    return ami::iequals(value, "yes") || ami::iequals(value, "true") || ami::iequals(value, "y") ||
-           ami::iequals(value, "t") || value == "1" || ami::iequals(value, "on");
-}
-bool is_false(std::string_view value) {
-    return ami::iequals(value, "no") || ami::iequals(value, "false") || ami::iequals(value, "n") ||
-           ami::iequals(value, "f") || value == "0" || ami::iequals(value, "off");
-}
-
 bool is_number(std::string_view text) {
     return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
 }

@@ -10,13 +10,6 @@ namespace amisim {
 
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 std::vector<std::string_view> split_words(std::string_view line) {
     std::vector<std::string_view> words;
     std::size_t start = 0;
@@ -82,7 +75,7 @@ bool parse_count(std::string_view text, int& count) {
 }
 
 std::optional<bool> on_off(std::string_view text) {
-    const std::string value = lower(text);
+    const std::string value = lower_ascii(text);
     if (value == "on") return true;
     if (value == "off") return false;
     return std::nullopt;
@@ -90,7 +83,7 @@ std::optional<bool> on_off(std::string_view text) {
 
 // "caller", or "callee"/"agent" (the answering side).
 std::optional<HangupSide> side_of(std::string_view text) {
-    const std::string value = lower(text);
+    const std::string value = lower_ascii(text);
     if (value == "caller") return HangupSide::Caller;
     if (value == "callee" || value == "agent") return HangupSide::Callee;
     return std::nullopt;
@@ -169,11 +162,11 @@ std::optional<ControlResult> entity_command(ControlContext& context, const std::
 
 void ActionLog::note(std::string_view action, std::string_view wire) {
     ++count_;
-    last_[lower(action)] = std::string(wire);
+    last_[lower_ascii(action)] = std::string(wire);
 }
 
 std::optional<std::string> ActionLog::last(std::string_view action) const {
-    auto it = last_.find(lower(action));
+    auto it = last_.find(lower_ascii(action));
     if (it == last_.end()) return std::nullopt;
     return it->second;
 }
@@ -182,7 +175,7 @@ ControlResult run_control_command(ControlContext& context, std::string_view line
     while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
     const auto words = split_words(line);
     if (words.empty()) return err("unknown command");
-    const std::string command = lower(words[0]);
+    const std::string command = lower_ascii(words[0]);
     Simulator& sim = context.sim;
     const std::size_t args = words.size() - 1;
 
@@ -195,12 +188,12 @@ ControlResult run_control_command(ControlContext& context, std::string_view line
     if (command == "unregister" && args == 1) return from_outcome(sim.unregister_peer(words[1]));
     if (command == "devstate" && args == 2) return from_outcome(sim.set_device_state(words[1], words[2]));
     if (command == "dnd" && args == 2) {
-        const std::string state = lower(words[2]);
+        const std::string state = lower_ascii(words[2]);
         if (state != "on" && state != "off") return err("usage: dnd <ext> on|off");
         return from_outcome(sim.set_dnd(words[1], state == "on"));
     }
     if (command == "call" && args == 2) return from_outcome(sim.start_call(words[1], words[2], context.now));
-    if (command == "call" && args == 4 && lower(words[3]) == "via")
+    if (command == "call" && args == 4 && lower_ascii(words[3]) == "via")
         return from_outcome(sim.start_trunk_call(words[1], words[2], words[4], context.now));
     if (command == "incoming" && args == 3)
         return from_outcome(sim.incoming_call(words[1], words[2], words[3], context.now));
@@ -208,7 +201,7 @@ ControlResult run_control_command(ControlContext& context, std::string_view line
     if (command == "hangup" && (args == 1 || args == 2)) {
         HangupSide side = HangupSide::Callee;
         if (args == 2) {
-            const std::string who = lower(words[2]);
+            const std::string who = lower_ascii(words[2]);
             if (who == "caller") side = HangupSide::Caller;
             else if (who != "callee") return err("usage: hangup <callid> [caller|callee]");
         }
@@ -248,7 +241,7 @@ ControlResult run_control_command(ControlContext& context, std::string_view line
         return result;
     }
     if (command == "db" && args >= 3) {
-        const std::string op = lower(words[1]);
+        const std::string op = lower_ascii(words[1]);
         if (op == "put" && args >= 4) {
             sim.state().db_put(words[2], words[3], rest_after(line, 4));
             return ok();
@@ -275,7 +268,7 @@ ControlResult run_control_command(ControlContext& context, std::string_view line
         return result;
     }
     if (command == "pause-reads" && args == 1) {
-        const std::string state = lower(words[1]);
+        const std::string state = lower_ascii(words[1]);
         if (state != "on" && state != "off") return err("usage: pause-reads on|off");
         ControlResult result = ok();
         result.pause_reads = state == "on";

@@ -158,6 +158,16 @@ std::string lower_ascii(std::string_view text) {
     return out;
 }
 
+bool is_true(std::string_view value) {
+    return ami::iequals(value, "yes") || ami::iequals(value, "true") || ami::iequals(value, "y") ||
+           ami::iequals(value, "t") || value == "1" || ami::iequals(value, "on");
+}
+
+bool is_false(std::string_view value) {
+    return ami::iequals(value, "no") || ami::iequals(value, "false") || ami::iequals(value, "n") ||
+           ami::iequals(value, "f") || value == "0" || ami::iequals(value, "off");
+}
+
 bool is_trunk(const Peer& peer) {
     for (const auto& h : peer.peer_entry)
         if (h.name == "Dynamic") return h.value == "no";

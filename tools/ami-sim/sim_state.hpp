@@ -51,6 +51,9 @@ template <class T>
 using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
 
 std::string lower_ascii(std::string_view text);
+// Asterisk's ast_true() and ast_false().
+bool is_true(std::string_view value);
+bool is_false(std::string_view value);
 
 // Values kept in insertion order (the order Asterisk's lists show them in) and found by key in
 // O(1): channels, bridges and calls, of which there are thousands at --extensions scale.

@@ -25,8 +25,6 @@ std::optional<std::uint64_t> parse_number(std::string_view text) {
     return value;
 }
 
-std::string lower_word(std::string_view text) { return lower_ascii(text); }
-
 }  // namespace
 
 Storm::Storm(Simulator& sim, StormOptions options) : sim_(sim), options_(options) {
@@ -146,7 +144,7 @@ std::optional<ControlResult> storm_control(ControlContext& context, const std::s
             options.rate = static_cast<double>(*rate);
         }
         if (args == 3) {
-            if (lower_word(words[3]) != "devstate") return usage;
+            if (lower_ascii(words[3]) != "devstate") return usage;
             options.devstate_only = true;
         }
         if (context.storm.state == "running") return reply("ERR a storm is running");
