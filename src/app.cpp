@@ -71,6 +71,7 @@ core::CoreOptions core_options(const config::Config& c) {
     o.commands = c.commands;
     o.dial_prefix = c.ami.prefix;
     o.action_timeout = c.ami.action_timeout;
+    o.homeassistant = c.homeassistant;
     return o;
 }
 }  // namespace

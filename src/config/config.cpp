@@ -543,6 +543,18 @@ void read_log(Section& s, LogConfig& log) {
     s.report_unknown_keys();
 }
 
+void read_homeassistant(Section& s, HomeAssistantConfig& ha) {
+    if (auto v = s.boolean("enabled")) ha.enabled = *v;
+    if (auto v = s.string("discovery_prefix")) {
+        // One or more topic levels, no wildcards, no leading or trailing '/'.
+        const bool ok = !v->empty() && v->front() != '/' && v->back() != '/' && v->find_first_of("+#") == std::string::npos &&
+                        v->find("//") == std::string::npos && v->find('\0') == std::string::npos;
+        if (!ok) s.errors().at(*s.find("discovery_prefix"), s.quoted("discovery_prefix") + " must be a topic prefix such as \"homeassistant\" (no wildcards, no leading or trailing '/')");
+        else ha.discovery_prefix = *v;
+    }
+    s.report_unknown_keys();
+}
+
 LoadResult parse(std::string_view toml_text, std::string source_name, const Getenv& env, const fs::path& base_dir) {
     LoadResult result;
     toml::table root;
@@ -576,10 +588,13 @@ LoadResult parse(std::string_view toml_text, std::string source_name, const Gete
     read_commands(commands, config.commands);
     Section log(errors, table("log"), "log");
     read_log(log, config.log);
+    Section homeassistant(errors, table("homeassistant"), "homeassistant");
+    read_homeassistant(homeassistant, config.homeassistant);
 
     for (auto&& [key, node] : root) {
         const std::string_view name = key.str();
-        if (name == "ami" || name == "mqtt" || name == "pbx" || name == "commands" || name == "log") continue;
+        if (name == "ami" || name == "mqtt" || name == "pbx" || name == "commands" || name == "log" || name == "homeassistant")
+            continue;
         const std::string what = node.is_table() ? "unknown table '" : "unknown key '";
         errors.at(node.is_table() || !key.source().begin.line ? node.source() : key.source(),
                   what + std::string(name) + "'");

@@ -100,12 +100,21 @@ struct LogConfig {
     bool operator==(const LogConfig&) const = default;
 };
 
+// Home Assistant MQTT discovery (src/homeassistant).
+struct HomeAssistantConfig {
+    bool enabled = false;                                // the example config turns it on
+    std::string discovery_prefix = "homeassistant";      // HA's own default
+
+    bool operator==(const HomeAssistantConfig&) const = default;
+};
+
 struct Config {
     AmiConfig ami;
     MqttConfig mqtt;
     PbxConfig pbx;
     CommandsConfig commands;
     LogConfig log;
+    HomeAssistantConfig homeassistant;
     std::string source;                                  // file path, or the name given to parse_string
 
     bool operator==(const Config&) const = default;

@@ -72,6 +72,8 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
     if (plan.commands_enabled) plan.commands = true;
 
     diff("log.level", running.log.level, next.log.level, plan.log_level);
+    if (running.homeassistant != next.homeassistant)
+        plan.refused.emplace_back("homeassistant changes need a restart (discovery stays as it was)");
     return plan;
 }
 
@@ -79,6 +81,7 @@ Config reloaded_config(const Config& running, const Config& next) {
     Config out = next;
     out.mqtt.base_topic = running.mqtt.base_topic;
     out.mqtt.qos = running.mqtt.qos;
+    out.homeassistant = running.homeassistant;
     return out;
 }
 

@@ -1,5 +1,7 @@
 #include "core/bridge_core.hpp"
 
+#include "homeassistant/homeassistant_module.hpp"
+
 #include "mqtt/stale_topics.hpp"
 
 #include <algorithm>
@@ -54,6 +56,11 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
     modules_.push_back(std::make_unique<conferences::ConferencesModule>());
     modules_.push_back(std::make_unique<trunks::TrunksModule>());
     modules_.push_back(std::make_unique<voicemail::VoicemailModule>());
+    if (options_.homeassistant.enabled) {
+        auto ha = std::make_unique<homeassistant::HomeAssistantModule>(options_.homeassistant.discovery_prefix, options_.version);
+        homeassistant_ = ha.get();
+        modules_.push_back(std::move(ha));
+    }
     // Last: it lists what the others published.
     modules_.push_back(std::make_unique<modules::InventoryModule>());
 
@@ -98,6 +105,9 @@ void BridgeCore::start() {
     for_each_module("start", [this](modules::Module& m) { m.start(context_); });
     // The MQTT client remembers its subscriptions and renews them at every (re)connection.
     for (const auto& filter : router_->subscriptions()) port_.subscribe(filter, options_.qos);
+    // Home Assistant's birth message asks for the discovery configs again; a read-only bridge
+    // ([commands] enabled = false) subscribes to nothing, and HA then relies on the retained configs.
+    if (homeassistant_ && options_.commands.enabled) port_.subscribe(homeassistant_->status_topic(), options_.qos);
 }
 
 void BridgeCore::set_ami_state(const std::string& state) {
@@ -289,6 +299,10 @@ void BridgeCore::mqtt_message(const mqtt::IncomingMessage& message, ami::Clock::
     // Every MQTT byte is untrusted: whatever a request does inside the router, it must not end
     // the daemon (the router answers refusals itself; anything else is a bug, logged here).
     try {
+        if (homeassistant_ && message.topic == homeassistant_->status_topic()) {
+            homeassistant_->home_assistant_status(message.payload);
+            return;
+        }
         if (!router_->handle(message)) spdlog::debug("MQTT message on {} ignored", message.topic);
     } catch (const std::exception& e) {
         spdlog::error("MQTT message on {} failed: {}", message.topic, e.what());

@@ -20,6 +20,10 @@
 #include "mqtt/retained_store.hpp"
 #include "mqtt/topics.hpp"
 
+namespace homeassistant {
+class HomeAssistantModule;
+}
+
 namespace core {
 
 struct CoreOptions {
@@ -35,6 +39,8 @@ struct CoreOptions {
     config::CommandsConfig commands;
     std::string dial_prefix;
     std::chrono::milliseconds action_timeout{10000};
+    // Home Assistant MQTT discovery ([homeassistant]).
+    config::HomeAssistantConfig homeassistant;
     // The wall clock (fixed in tests; the system clock in the daemon).
     std::function<model::Timestamp()> wall_clock = [] { return std::chrono::system_clock::now(); };
 };
@@ -119,6 +125,7 @@ private:
     ami::Session session_;
     modules::Context context_;
     std::vector<std::unique_ptr<modules::Module>> modules_;
+    homeassistant::HomeAssistantModule* homeassistant_ = nullptr;  // one of modules_, when enabled
     std::shared_ptr<SnapshotSync> sync_;
     std::vector<ami::Message> events_during_sync_;
     ami::Clock::time_point now_{};

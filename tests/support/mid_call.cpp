@@ -2,22 +2,16 @@
 
 namespace testsupport {
 
-MidCall::MidCall(bool ringing) {
+namespace {
+core::CoreOptions mid_call_options() {
     core::CoreOptions o;
     o.session.username = "bridge";
     o.trunks = {"trunk1"};
-    core = std::make_unique<core::BridgeCore>(o, port);
-    FixturePbx pbx(fixture("asterisk20-chansip/01-snapshot-actions.txt"));
-    const auto now = ami::Clock::now();
-    auto pump = [&](std::string bytes) {
-        for (int i = 0; i < 100 && !bytes.empty(); ++i) {
-            core->ami_received(bytes, now);
-            bytes = pbx.answer(core->take_ami_output());
-        }
-    };
-    core->start();
-    core->ami_connected(now);
-    pump(pbx.banner() + "\r\n");
+    return o;
+}
+}  // namespace
+
+MidCall::MidCall(bool ringing) : CoreRig(mid_call_options(), "asterisk20-chansip/01-snapshot-actions.txt", ami::Clock::now()) {
     for (const auto& e : transcript_events(fixture("asterisk20-chansip/05-call-2001-2002.txt"))) {
         pump(e.serialize());
         const auto* a = core->state().calls().channel_by_name("SIP/2001-00000000");

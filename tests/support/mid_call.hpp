@@ -6,13 +6,11 @@
 
 #include "ami/session.hpp"
 #include "core/bridge_core.hpp"
-#include "fixture_pbx.hpp"
+#include "core_rig.hpp"
 
 namespace testsupport {
 
-struct MidCall {
-    RecordingPort port;
-    std::unique_ptr<core::BridgeCore> core;
+struct MidCall : CoreRig {
     // While 2002 rings (`ringing`), or once it has answered and both are bridged.
     explicit MidCall(bool ringing = false);
 };

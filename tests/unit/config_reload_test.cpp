@@ -98,6 +98,16 @@ TEST(ConfigReload, BaseTopicAndQosAreRefusedAndKeptWhileTheRestApplies) {
     EXPECT_EQ(again.refused.size(), 2u);
 }
 
+TEST(ConfigReload, HomeAssistantChangesAreRefusedAndKept) {
+    const auto running = load();
+    const auto next = load({}, "[homeassistant]\nenabled = true\n");
+    const auto plan = config::plan_reload(running, next);
+    EXPECT_TRUE(plan.applied.empty());
+    ASSERT_EQ(plan.refused.size(), 1u);
+    EXPECT_NE(plan.refused[0].find("homeassistant changes need a restart"), std::string::npos) << plan.refused[0];
+    EXPECT_FALSE(config::reloaded_config(running, next).homeassistant.enabled);
+}
+
 TEST(ConfigReload, TrunksAndLogLevel) {
     const auto plan = config::plan_reload(load(), load({}, "[pbx]\ntrunks = [\"t1\"]\n[log]\nlevel = \"warn\"\n"));
     EXPECT_EQ(plan.applied, (Names{"pbx.trunks", "log.level"}));

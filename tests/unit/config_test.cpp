@@ -526,8 +526,27 @@ TEST(ConfigExample, ParsesToTheDefaults) {
     EXPECT_TRUE(result.errors.empty());
     config::Config expected;
     expected.ami.username = "bridge";
+    expected.homeassistant.enabled = true;  // the one setting the example changes: discovery on
     expected.source = path;
     EXPECT_TRUE(*result.config == expected);
+}
+
+TEST(ConfigHomeAssistant, KeysAreReadAndABadPrefixIsRefusedWithItsPosition) {
+    auto result = parse(std::string(kMinimal) + "[homeassistant]\nenabled = true\ndiscovery_prefix = \"ha/disco\"\n");
+    ASSERT_TRUE(result.ok()) << testing::PrintToString(error_texts(result));
+    EXPECT_TRUE(result.config->homeassistant.enabled);
+    EXPECT_EQ(result.config->homeassistant.discovery_prefix, "ha/disco");
+    EXPECT_FALSE(parse(kMinimal).config->homeassistant.enabled);
+    for (const char* bad : {"\"\"", "\"ha/#\"", "\"/ha\"", "\"ha/\"", "\"a//b\"", "\"+\""}) {
+        result = parse(std::string(kMinimal) + "[homeassistant]\ndiscovery_prefix = " + bad + "\n");
+        ASSERT_EQ(result.errors.size(), 1u) << bad;
+        EXPECT_NE(result.errors[0].message.find("'homeassistant.discovery_prefix' must be a topic prefix"), std::string::npos)
+            << result.errors[0].message;
+        EXPECT_GT(result.errors[0].line, 0);
+    }
+    result = parse(std::string(kMinimal) + "[homeassistant]\nenable = true\n");
+    ASSERT_EQ(result.errors.size(), 1u);
+    EXPECT_NE(result.errors[0].message.find("enable"), std::string::npos);
 }
 
 TEST(ConfigCommands, KeysAreReadAndAllowedContextsFollowContext) {
