@@ -11,6 +11,7 @@ PACKAGES=(
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh): clang 14 and its fuzzer runtime
   mosquitto mosquitto-clients
   ca-certificates openssl procps iproute2
+  docker-compose  # validates docker-compose.yml in the tests (no daemon needed)
 )
 
 missing=()
