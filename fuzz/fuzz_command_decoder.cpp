@@ -1,5 +1,5 @@
 // libFuzzer target: the MQTT command decoder and the plan builders (src/commands), on hostile
-// payloads. Input: byte 0 picks the command (kCommandNames[b % 31]) and the model (b / 31: even =
+// payloads. Input: byte 0 picks the command (kCommandNames[b % 32]) and the model (b / 32: even =
 // 2001 talking to 2002, odd = 2002 ringing; >= 4: [ami] prefix "0"); the rest is the MQTT payload.
 // The model is the recorded Asterisk 20 call of tests/support/mid_call.hpp, built once.
 //

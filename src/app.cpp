@@ -72,6 +72,10 @@ core::CoreOptions core_options(const config::Config& c) {
     o.dial_prefix = c.ami.prefix;
     o.action_timeout = c.ami.action_timeout;
     o.homeassistant = c.homeassistant;
+    o.set_log_level = [](const std::string& level) {
+        set_log_level(level);
+        return true;
+    };
     return o;
 }
 }  // namespace
@@ -84,6 +88,8 @@ struct App::Impl {
     mqtt::StaleSweep stale_sweep{io, [this](const std::vector<std::string>& topics) {
                                      if (!stopping) core->clear_stale(topics);
                                  }};
+    asio::steady_timer stats_timer{io};
+    const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::unique_ptr<mqtt::PahoClient> mqtt;
     std::unique_ptr<core::BridgeCore> core;
     std::unique_ptr<ami::Client> ami;
@@ -111,6 +117,19 @@ struct App::Impl {
         core->on_tree_complete = [this] {
             if (!stopping) stale_sweep.start(config.mqtt, mqtt::owned_filters(core->topics().base()));
         };
+    }
+
+    // <base>/bridge/stats every [mqtt] stats_interval (0: never).
+    void schedule_stats() {
+        stats_timer.cancel();
+        if (stopping || config.mqtt.stats_interval.count() == 0) return;
+        stats_timer.expires_after(config.mqtt.stats_interval);
+        stats_timer.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping) return;
+            core->publish_stats(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started),
+                                mqtt->stats());
+            schedule_stats();
+        });
     }
 
     void wait_signal() {
@@ -147,6 +166,7 @@ struct App::Impl {
         config = config::reloaded_config(old, *loaded.config);
 
         if (plan.log_level) set_log_level(config.log.level);
+        if (plan.stats) schedule_stats();
         if (plan.commands)
             core->reconfigure_commands(config.commands, config.ami.prefix, config.ami.action_timeout);
         if (plan.ami_reconnect || plan.ami_live)
@@ -176,6 +196,7 @@ struct App::Impl {
                    std::chrono::milliseconds(2000));
         signals.cancel();
         stale_sweep.cancel();
+        stats_timer.cancel();
         io.stop();
     }
 
@@ -184,6 +205,7 @@ struct App::Impl {
                      config.ami.port, config.mqtt.uri, config.mqtt.base_topic);
         wait_signal();
         core->start();
+        schedule_stats();
         mqtt->start();
         ami->start();
         io.run();

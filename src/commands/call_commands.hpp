@@ -40,6 +40,7 @@ Plan build_conference_lock(Fields& f, const Env& env);
 Plan build_reload(Fields& f, const Env& env);
 Plan build_resync(Fields& f, const Env& env);
 Plan build_health_check(Fields& f, const Env& env);
+Plan build_log_level(Fields& f, const Env& env);
 Plan build_ami(Fields& f, const Env& env);
 
 }  // namespace commands

@@ -61,6 +61,7 @@ Builder builder_for(std::string_view command) {
         {"reload", build_reload},
         {"resync", build_resync},
         {"health_check", build_health_check},
+        {"log_level", build_log_level},
         {"ami", build_ami},
     };
     auto it = kBuilders.find(command);

@@ -32,6 +32,7 @@ enum class Special {
     None,
     Resync,       // the core reads the whole PBX again; the reply comes when it is done
     HealthCheck,  // answered even when AMI is down
+    LogLevel,     // the bridge's own log level; answered even when AMI is down
 };
 
 struct Plan {
@@ -42,6 +43,8 @@ struct Plan {
     // After success: read this extension's AstDB keys (DND/CF/CFB/CFU) again, because AMI's
     // DBPut/DBDel raise no event and the retained topics must show the change now.
     std::string refresh_astdb_of;
+    // Special::LogLevel: the level to set (trace, debug, info, warn, error, critical, off).
+    std::string log_level;
 };
 
 // What commands may read while building a plan.

@@ -78,7 +78,7 @@ std::vector<std::string> Router::subscriptions() const {
     if (!deps_.config.enabled) return {};
     const std::string& base = deps_.topics.base();
     return {base + "/cmd/+", base + "/extensions/+/dnd/set", base + "/extensions/+/cf/set",
-            base + "/queues/+/members/+/paused/set"};
+            base + "/queues/+/members/+/paused/set", base + "/bridge/request/log_level"};
 }
 
 bool Router::handle(const mqtt::IncomingMessage& message) {
@@ -94,6 +94,10 @@ bool Router::handle(const mqtt::IncomingMessage& message) {
     if (levels.size() == 2 && levels[0] == "cmd") {
         command = std::string(levels[1]);
         result_topic = message.topic + "/result";
+    } else if (levels.size() == 3 && levels[0] == "bridge" && levels[1] == "request" && levels[2] == "log_level") {
+        // zigbee2mqtt's convention: <base>/bridge/request/<what>, answered on <base>/bridge/response/<what>.
+        command = "log_level";
+        result_topic = base + "/bridge/response/log_level";
     } else if (levels.size() == 4 && levels[0] == "extensions" && (levels[2] == "dnd" || levels[2] == "cf") && levels[3] == "set") {
         command = levels[2] == "dnd" ? "dnd" : "call_forward";
         setter = true;
@@ -227,6 +231,15 @@ void Router::run(const std::string& command, const json& request, Target target)
         health_check(std::move(target));
         return;
     }
+    if (plan.special == Special::LogLevel) {
+        if (!deps_.set_log_level || !deps_.set_log_level(plan.log_level)) {
+            reply(target, Reply::error(code::kUnsupported, "the log level cannot be changed here"));
+            return;
+        }
+        spdlog::warn("log level set to {} over MQTT", plan.log_level);
+        reply(target, Reply::success(ordered_json{{"level", plan.log_level}}));
+        return;
+    }
     if (!deps_.ami_ready()) {
         reply(target, Reply::error(code::kPbxUnavailable, "not connected to Asterisk (AMI); nothing was sent"));
         return;
@@ -312,6 +325,7 @@ void Router::health_check(Target target) {
 }
 
 void Router::reply(const Target& target, const Reply& out) {
+    ++(out.ok ? served_ : failed_);
     spdlog::debug("command {}: reply to {}", target.command, target.topic.value_or("(none)"));
     if (!target.topic) return;
     mqtt::OutgoingMessage m;

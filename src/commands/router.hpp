@@ -11,6 +11,7 @@
 // otherwise commands reply on <base>/cmd/<command>/result and setters on <topic>/result (only
 // when the request carried a `transaction`).
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,6 +49,8 @@ struct RouterDeps {
     std::function<ami::Clock::time_point()> now;
     // Reads an extension's DND/CF/CFB/CFU keys again (after dnd and call_forward).
     std::function<void(const std::string& exten)> refresh_astdb;
+    // Sets the bridge's log level (log_level command); false when it cannot.
+    std::function<bool(const std::string& level)> set_log_level;
 };
 
 class Router {
@@ -56,6 +59,10 @@ public:
     ~Router();
     Router(const Router&) = delete;
     Router& operator=(const Router&) = delete;
+
+    // Commands answered with status ok / with an error, since start (bridge/stats).
+    std::uint64_t served() const noexcept { return served_; }
+    std::uint64_t failed() const noexcept { return failed_; }
 
     // The filters to subscribe to (none when [commands] enabled = false).
     std::vector<std::string> subscriptions() const;
@@ -79,6 +86,8 @@ private:
     std::regex dial_pattern_;
     std::size_t in_flight_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::uint64_t served_ = 0;
+    std::uint64_t failed_ = 0;
 };
 
 }  // namespace commands

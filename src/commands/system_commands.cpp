@@ -55,6 +55,18 @@ Plan build_health_check(Fields& f, const Env&) {
     return p;
 }
 
+Plan build_log_level(Fields& f, const Env&) {
+    static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+    const std::string level = f.text("level", rule::kAction);
+    f.finish();
+    if (std::find(std::begin(kLevels), std::end(kLevels), level) == std::end(kLevels))
+        bad_request("field 'level' must be one of trace, debug, info, warn, error, critical, off");
+    Plan p;
+    p.special = Special::LogLevel;
+    p.log_level = level;
+    return p;
+}
+
 Plan build_ami(Fields& f, const Env& env) {
     if (!env.config.raw_ami) throw Refusal(code::kDisabled, "the raw ami command is off ([commands] raw_ami = false)");
     const std::string name = f.text("action", rule::kAction);

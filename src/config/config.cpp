@@ -35,6 +35,7 @@ constexpr Range kAmiKeepaliveMs{1000, 3'600'000};
 constexpr Range kActionTimeoutMs{100, 600'000};
 constexpr Range kQosRange{0, 2};
 constexpr Range kMqttKeepaliveSeconds{1, 3600};
+constexpr Range kStatsIntervalSeconds{0, 86400};
 constexpr Range kMaxPayloadBytes{256, 1024 * 1024};
 constexpr Range kMaxInFlight{1, 100000};
 constexpr Range kRingTimeoutMs{1000, 600'000};
@@ -421,6 +422,7 @@ void read_mqtt(Section& s, const Getenv& env, const fs::path& base_dir, MqttConf
     }
     if (auto v = s.integer("qos", kQosRange)) mqtt.qos = static_cast<int>(*v);
     if (auto v = s.integer("keepalive", kMqttKeepaliveSeconds, "seconds")) mqtt.keepalive = std::chrono::seconds(*v);
+    if (auto v = s.integer("stats_interval", kStatsIntervalSeconds, "seconds")) mqtt.stats_interval = std::chrono::seconds(*v);
 
     // TLS files: readable now, so a typo is reported by --check-config, not at the first connect.
     const auto tls_file = [&](std::string_view key, std::string& out) {

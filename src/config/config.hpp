@@ -57,6 +57,7 @@ struct MqttConfig {
     int version = 5;                                     // 5, or 4 for MQTT 3.1.1
     int qos = 1;
     std::chrono::seconds keepalive{30};
+    std::chrono::seconds stats_interval{60};             // <base>/bridge/stats every so often; 0: never
     // TLS (ssl://, mqtts://, wss:// URIs): PEM files, resolved against the config file's directory.
     std::string ca_file;                                 // CA to verify the broker with (default: the system's)
     std::string cert_file;                               // client certificate (with key_file)

@@ -71,6 +71,7 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
     diff("commands.raw_ami_allow", c.raw_ami_allow, d.raw_ami_allow, plan.commands);
     if (plan.commands_enabled) plan.commands = true;
 
+    diff("mqtt.stats_interval", running.mqtt.stats_interval, next.mqtt.stats_interval, plan.stats);
     diff("log.level", running.log.level, next.log.level, plan.log_level);
     if (running.homeassistant != next.homeassistant)
         plan.refused.emplace_back("homeassistant changes need a restart (discovery stays as it was)");

@@ -23,6 +23,7 @@ struct ReloadPlan {
     bool ami_live = false;          // [ami] reconnect, reconnect_after, reconnect_max, action_timeout, prefix
     bool trunks = false;            // [pbx] trunks: re-classify (resync)
     bool mqtt_reconnect = false;    // [mqtt] connection settings: reconnect MQTT, republish the tree
+    bool stats = false;             // [mqtt] stats_interval: the stats timer restarts with it
 
     bool unchanged() const { return applied.empty() && refused.empty(); }
 };

@@ -65,7 +65,7 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
     modules_.push_back(std::make_unique<modules::InventoryModule>());
 
     commands::RouterDeps deps{port_, topics_, state_, options_.commands, options_.dial_prefix, options_.action_timeout,
-                              options_.qos, {}, {}, {}, {}, {}, {}};
+                              options_.qos, {}, {}, {}, {}, {}, {}, {}};
     deps.send = [this](const ami::Action& action, ami::ActionCallback done) {
         return session_.send(action, std::move(done), now_).has_value();
     };
@@ -78,6 +78,7 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
         }
     };
     deps.health = [this] { return health(); };
+    deps.set_log_level = options_.set_log_level;
     deps.now = [this] { return now_; };
     deps.refresh_astdb = [this](const std::string& exten) { refresh_astdb(exten); };
     router_ = std::make_unique<commands::Router>(std::move(deps));
@@ -150,6 +151,7 @@ void BridgeCore::tick(ami::Clock::time_point now) {
 
 void BridgeCore::on_logged_in(std::string_view banner) {
     spdlog::info("AMI logged in ({})", banner);
+    ++logins_;
     events_since_login_ = 0;
     start_snapshot();
 }
@@ -207,6 +209,7 @@ void BridgeCore::on_event(const ami::Message& event) {
         spdlog::warn("Asterisk is shutting down (Shutdown: {}, Restart: {})", event.get("Shutdown"), event.get("Restart"));
         return;
     }
+    ++events_in_;
     const bool first_event = events_since_login_++ == 0;
     if (ami::iequals(name, "FullyBooted")) {
         // Asterisk sends FullyBooted right after a login when it is up: that one is the first
@@ -280,6 +283,20 @@ void BridgeCore::mqtt_connected() {
 }
 
 void BridgeCore::mqtt_publish_failed(const std::string& topic) { store_.reassert(topic); }
+
+void BridgeCore::publish_stats(std::chrono::seconds uptime, const mqtt::ClientStats& m) {
+    if (!port_.connected()) return;
+    nlohmann::ordered_json j;
+    j["uptime_s"] = uptime.count();
+    j["mqtt"] = {{"connected", port_.connected()}, {"messages_out", m.messages_out}, {"connections", m.connections},
+                 {"queue_depth", m.queue_depth}, {"in_flight", m.in_flight}, {"coalesced", m.coalesced},
+                 {"dropped", m.dropped}, {"publish_failures", m.publish_failures}};
+    j["ami"] = {{"connected", status_.ami_connected}, {"events_in", events_in_}, {"logins", logins_},
+                {"pending_actions", session_.pending_actions()}};
+    j["commands"] = {{"served", router_->served()}, {"failed", router_->failed()}, {"in_flight", router_->in_flight()}};
+    j["retained_publishes"] = store_.publish_count();
+    port_.publish(mqtt::OutgoingMessage{topics_.bridge_stats(), j.dump(), false, options_.qos, std::nullopt});
+}
 
 void BridgeCore::maybe_sweep() {
     if (swept_this_connection_ || !port_.connected() || sync_ || status_.ami_state != "connected") return;

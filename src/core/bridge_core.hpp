@@ -3,6 +3,7 @@
 // store. The Asio edge feeds it AMI bytes and ticks and writes what it returns; the Paho edge
 // implements mqtt::Port and reports connection changes. No sockets, no threads, no clock.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,8 @@ struct CoreOptions {
     config::CommandsConfig commands;
     std::string dial_prefix;
     std::chrono::milliseconds action_timeout{10000};
+    // Sets the process's log level (the log_level command); unset: the command is unsupported.
+    std::function<bool(const std::string& level)> set_log_level;
     // Home Assistant MQTT discovery ([homeassistant]).
     config::HomeAssistantConfig homeassistant;
     // The wall clock (fixed in tests; the system clock in the daemon).
@@ -71,6 +74,10 @@ public:
     // The broker refused or lost a retained publish while the connection stayed up: the topic's
     // current value (or its clear) is published again, so that the broker does not keep an old one.
     void mqtt_publish_failed(const std::string& topic);
+    // <base>/bridge/stats (not retained): uptime, the MQTT client's counters (from the I/O edge)
+    // and the core's own (AMI events in, logins, commands served and failed, retained publishes).
+    // Nothing when MQTT is down.
+    void publish_stats(std::chrono::seconds uptime, const mqtt::ClientStats& mqtt);
     // The retained tree is complete (a full PBX snapshot applied while MQTT is connected): the
     // edge then reads the broker's retained topics under the bridge's collections and hands them
     // to clear_stale(). Once per MQTT connection.
@@ -126,6 +133,8 @@ private:
     modules::Context context_;
     std::vector<std::unique_ptr<modules::Module>> modules_;
     homeassistant::HomeAssistantModule* homeassistant_ = nullptr;  // one of modules_, when enabled
+    std::uint64_t events_in_ = 0;  // AMI events since start
+    std::uint64_t logins_ = 0;     // AMI logins since start
     std::shared_ptr<SnapshotSync> sync_;
     std::vector<ami::Message> events_during_sync_;
     ami::Clock::time_point now_{};

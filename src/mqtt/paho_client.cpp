@@ -196,6 +196,7 @@ void PahoClient::on_connect_result(bool ok, const std::string& error) {
         return;
     }
     connected_ = true;
+    ++connections_;
     queue_.clear();
     in_flight_ = 0;
     ++generation_;
@@ -279,6 +280,7 @@ void PahoClient::send_now(const OutgoingMessage& m, bool tracked) {
             props.add(::mqtt::property(::mqtt::property::CORRELATION_DATA, *m.correlation_data));
             msg->set_properties(props);
         }
+        ++messages_out_;
         if (tracked) {
             void* context = reinterpret_cast<void*>(static_cast<std::uintptr_t>(generation_));
             client_->publish(msg, context, *delivery_listener_);
@@ -290,6 +292,18 @@ void PahoClient::send_now(const OutgoingMessage& m, bool tracked) {
         // The link just dropped: the retained tree is republished on reconnect.
         spdlog::warn("MQTT: publish to {} failed: {}", m.topic, describe(e));
     }
+}
+
+ClientStats PahoClient::stats() const {
+    ClientStats s;
+    s.messages_out = messages_out_;
+    s.connections = connections_;
+    s.publish_failures = publish_failures_;
+    s.queue_depth = queue_.size();
+    s.in_flight = in_flight_;
+    s.coalesced = queue_.coalesced();
+    s.dropped = queue_.dropped();
+    return s;
 }
 
 void PahoClient::subscribe_now(const std::string& filter, int qos) {

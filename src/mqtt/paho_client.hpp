@@ -48,6 +48,8 @@ public:
     // and the connected callback runs as after any reconnect.
     void reconfigure(const config::MqttConfig& config, const std::optional<OutgoingMessage>& farewell);
     bool connected() const override { return connected_; }
+    // Counters for <base>/bridge/stats.
+    ClientStats stats() const;
 
 private:
     class Listener;
@@ -86,6 +88,8 @@ private:
     OutboundQueue queue_;
     std::size_t in_flight_ = 0;
     std::uint64_t publish_failures_ = 0;
+    std::uint64_t messages_out_ = 0;
+    std::uint64_t connections_ = 0;
     unsigned generation_ = 0;  // of the connection: completions of an older one are ignored
     std::unique_ptr<DeliveryListener> delivery_listener_;
 };

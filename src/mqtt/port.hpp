@@ -1,6 +1,8 @@
 #pragma once
 // The bridge's view of an MQTT client: a narrow interface, so the pure core and the modules
 // are tested with a recording fake while integration tests use Paho and a real broker.
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -20,6 +22,17 @@ struct IncomingMessage {
     bool retained = false;
     std::optional<std::string> response_topic;    // MQTT 5
     std::optional<std::string> correlation_data;  // MQTT 5
+};
+
+// What an MQTT client counts, for <base>/bridge/stats.
+struct ClientStats {
+    std::uint64_t messages_out = 0;     // handed to the client library
+    std::uint64_t connections = 0;      // successful connects (the first one included)
+    std::uint64_t publish_failures = 0;
+    std::size_t queue_depth = 0;        // waiting for the broker's window
+    std::size_t in_flight = 0;          // handed over, not acknowledged yet
+    std::uint64_t coalesced = 0;        // retained updates replaced while waiting
+    std::uint64_t dropped = 0;          // non-retained messages dropped (slow broker)
 };
 
 class Port {

@@ -249,6 +249,52 @@ TEST(Bridge, SameTreeShapeFromAllThreeAsteriskVersions) {
     EXPECT_EQ(shapes["asterisk20-chansip"], shapes["asterisk13-chansip"]);
 }
 
+TEST(Bridge, StatsArePublishedEveryIntervalAndTheLogLevelChangesOverMqtt) {
+    Stack s({}, [](BridgeConfig& c) {
+        c.log_level = "info";
+        c.set("mqtt", "stats_interval", "1");
+    });
+    ASSERT_TRUE(s.synced()) << s.bridge->log();
+    MqttProbe probe;
+    probe.connect(s.broker.uri());
+    probe.subscribe("pbx/bridge/#");
+    // Two stats messages, a second apart, not retained, counting what happened.
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) { return snap.count("pbx/bridge/stats") >= 2; }, kWait)) << s.bridge->log();
+    const auto snap = probe.snapshot();
+    std::vector<json> stats;
+    for (const auto& m : snap.messages)
+        if (m.topic == "pbx/bridge/stats") {
+            EXPECT_FALSE(m.retained);
+            stats.push_back(json::parse(m.payload));
+        }
+    const json& last = stats.back();
+    EXPECT_GE(last["uptime_s"].get<int>(), 1);
+    EXPECT_GT(last["ami"]["events_in"].get<int>(), 0);
+    EXPECT_EQ(last["ami"]["logins"], 1);
+    EXPECT_EQ(last["mqtt"]["connections"], 1);
+    EXPECT_GT(last["mqtt"]["messages_out"].get<int>(), 20);
+    EXPECT_GE(last["mqtt"]["messages_out"].get<int>(), stats.front()["mqtt"]["messages_out"].get<int>());
+    EXPECT_EQ(last["commands"]["served"], 0);
+
+    // At info level no debug line; after the request, debug lines appear (a command's own).
+    EXPECT_EQ(s.bridge->log().find(" debug "), std::string::npos);
+    probe.publish("pbx/bridge/request/log_level", R"({"level":"debug","transaction":"l1"})");
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& sn) { return sn.value("pbx/bridge/response/log_level").has_value(); }, kWait))
+        << s.bridge->log();
+    const json reply = json::parse(*probe.snapshot().value("pbx/bridge/response/log_level"));
+    EXPECT_EQ(reply["status"], "ok");
+    EXPECT_EQ(reply["data"]["level"], "debug");
+    EXPECT_EQ(reply["transaction"], "l1");
+    probe.publish("pbx/cmd/health_check", "{}");
+    EXPECT_TRUE(eventually([&] { return s.bridge->log().find(" debug command topic pbx/cmd/health_check") != std::string::npos; }, kWait))
+        << s.bridge->log();
+    // The stats count the served command.
+    EXPECT_TRUE(probe.wait_for([](const Snapshot& sn) {
+        auto v = sn.value("pbx/bridge/stats");
+        return v && json::parse(*v)["commands"]["served"].get<int>() >= 2;
+    }, kWait));
+}
+
 TEST(BridgeFaults, BadConfigExitsWithCode2AndNamesTheKey) {
     const auto path = unique_output_path("bad", ".toml");
     {

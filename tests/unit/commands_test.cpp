@@ -77,7 +77,7 @@ std::vector<std::pair<std::string, std::string>> headers(const ami::Message& m) 
 TEST(Commands, SubscribesToTheCommandTopicsAtStart) {
     Harness h;
     EXPECT_EQ(h.port.subscriptions, (std::vector<std::string>{"pbx/cmd/+", "pbx/extensions/+/dnd/set", "pbx/extensions/+/cf/set",
-                                                             "pbx/queues/+/members/+/paused/set"}));
+                                                             "pbx/queues/+/members/+/paused/set", "pbx/bridge/request/log_level"}));
 }
 
 TEST(Commands, NoSubscriptionWhenCommandsAreOff) {
@@ -260,3 +260,44 @@ TEST(Commands, HostileRequestsAreRefusedBeforeAnythingIsSent) {
 }
 
 }  // namespace
+
+namespace commands_test {
+
+TEST(Commands, LogLevelIsSetOverMqttOnItsCommandAndOnTheBridgeRequestTopic) {
+    std::vector<std::string> set;
+    Harness h([&](core::CoreOptions& o) {
+        o.set_log_level = [&](const std::string& level) {
+            set.push_back(level);
+            return true;
+        };
+    });
+    const std::size_t actions = h.actions();
+    auto out = run(h, "pbx/cmd/log_level", R"({"level":"debug","transaction":"t1"})");
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].topic, "pbx/cmd/log_level/result");
+    EXPECT_EQ(out[0].payload, R"({"status":"ok","data":{"level":"debug"},"transaction":"t1"})");
+    // zigbee2mqtt's convention: bridge/request -> bridge/response.
+    out = run(h, "pbx/bridge/request/log_level", R"({"level":"warn"})");
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].topic, "pbx/bridge/response/log_level");
+    EXPECT_EQ(out[0].payload, R"({"status":"ok","data":{"level":"warn"}})");
+    EXPECT_EQ(set, (std::vector<std::string>{"debug", "warn"}));
+    // Bad levels are refused and change nothing; nothing goes to AMI.
+    out = run(h, "pbx/cmd/log_level", R"({"level":"verbose"})");
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_NE(out[0].payload.find(R"("code":"bad_request")"), std::string::npos) << out[0].payload;
+    out = run(h, "pbx/bridge/request/log_level", "debug\r\nAction: Logoff");
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_NE(out[0].payload.find(R"("status":"error")"), std::string::npos) << out[0].payload;
+    EXPECT_EQ(set.size(), 2u);
+    EXPECT_EQ(h.actions(), actions);
+}
+
+TEST(Commands, LogLevelWithoutAWayToSetItIsUnsupported) {
+    Harness h;
+    const auto out = run(h, "pbx/cmd/log_level", R"({"level":"debug"})");
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_NE(out[0].payload.find(R"("code":"unsupported")"), std::string::npos) << out[0].payload;
+}
+
+}  // namespace commands_test

@@ -576,7 +576,7 @@ TEST(ConfigErrors, CommandsValues) {
                    "blind_transfer, attended_transfer, park, pickup, dtmf, record_start, record_stop, record_mute, "
                    "record_unmute, spy_listen, spy_whisper, intrude, dnd, call_forward, queue_member_add, "
                    "queue_member_remove, queue_member_pause, queue_member_unpause, conference_mute, conference_unmute, "
-                   "conference_kick, device_state, reload, resync, health_check, ami, queue_member_penalty, conference_lock)"});
+                   "conference_kick, device_state, reload, resync, health_check, ami, queue_member_penalty, conference_lock, log_level)"});
     expect_errors(cmd + "context = \"from internal\"\n",
                   {"test.toml:4:11: 'commands.context' must be 1-80 printable characters without spaces or commas"});
     expect_errors(cmd + "context = \"a\\r\\nb\"\n", {"test.toml:4:11: 'commands.context' must not contain CR, LF or NUL"});

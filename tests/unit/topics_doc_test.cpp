@@ -121,6 +121,10 @@ std::vector<mqtt::OutgoingMessage> publish_everything(const std::string& flavor,
     for (const auto& path : testsupport::all_transcripts())
         if (path.find("/" + flavor + "/") != std::string::npos)
             for (const auto& e : testsupport::transcript_events(path)) pump(e.serialize());
+    mqtt::ClientStats client;
+    client.messages_out = port.published.size();
+    client.connections = 1;
+    core.publish_stats(std::chrono::seconds(42), client);
     core.ami_disconnected("end of test");
     core.shutdown(now);
     return port.published;
