@@ -14,6 +14,7 @@
 #include "config/reload.hpp"
 #include "core/bridge_core.hpp"
 #include "mqtt/paho_client.hpp"
+#include "mqtt/log_mirror.hpp"
 #include "mqtt/stale_sweep.hpp"
 #include "mqtt/stale_topics.hpp"
 #include "version.hpp"
@@ -93,6 +94,7 @@ struct App::Impl {
     std::unique_ptr<mqtt::PahoClient> mqtt;
     std::unique_ptr<core::BridgeCore> core;
     std::unique_ptr<ami::Client> ami;
+    std::unique_ptr<mqtt::LogMirror> log_mirror;  // [log] mqtt; destroyed first (it calls into core)
     int exit_code = 0;
     bool stopping = false;
 
@@ -114,9 +116,23 @@ struct App::Impl {
         };
         // Retained topics an earlier run (or a broker restored from an old persistence file) left
         // behind are cleared once the tree is complete (see mqtt/stale_topics.hpp).
+        mirror_log(config.log.mqtt);
         core->on_tree_complete = [this] {
             if (!stopping) stale_sweep.start(config.mqtt, mqtt::owned_filters(core->topics().base()));
         };
+    }
+
+    // [log] mqtt: warnings and errors also on <base>/bridge/log.
+    void mirror_log(bool on) {
+        if (!on) {
+            log_mirror.reset();
+            return;
+        }
+        if (log_mirror) return;
+        log_mirror = std::make_unique<mqtt::LogMirror>(io, [this](const std::string& level, const std::string& message,
+                                                                  const std::string& time) {
+            if (!stopping) core->publish_log(level, message, time);
+        });
     }
 
     // <base>/bridge/stats every [mqtt] stats_interval (0: never).
@@ -167,6 +183,7 @@ struct App::Impl {
 
         if (plan.log_level) set_log_level(config.log.level);
         if (plan.stats) schedule_stats();
+        if (plan.log_mirror) mirror_log(config.log.mqtt);
         if (plan.commands)
             core->reconfigure_commands(config.commands, config.ami.prefix, config.ami.action_timeout);
         if (plan.ami_reconnect || plan.ami_live)

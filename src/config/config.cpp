@@ -542,6 +542,7 @@ void read_log(Section& s, LogConfig& log) {
             log.level = *v;
         }
     }
+    if (auto v = s.boolean("mqtt")) log.mqtt = *v;
     s.report_unknown_keys();
 }
 

@@ -97,6 +97,7 @@ struct CommandsConfig {
 
 struct LogConfig {
     std::string level = "info";                          // trace|debug|info|warn|error|critical|off
+    bool mqtt = false;                                   // mirror warnings and errors to <base>/bridge/log
 
     bool operator==(const LogConfig&) const = default;
 };

@@ -73,6 +73,7 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
 
     diff("mqtt.stats_interval", running.mqtt.stats_interval, next.mqtt.stats_interval, plan.stats);
     diff("log.level", running.log.level, next.log.level, plan.log_level);
+    diff("log.mqtt", running.log.mqtt, next.log.mqtt, plan.log_mirror);
     if (running.homeassistant != next.homeassistant)
         plan.refused.emplace_back("homeassistant changes need a restart (discovery stays as it was)");
     return plan;

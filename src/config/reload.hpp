@@ -17,6 +17,7 @@ struct ReloadPlan {
     std::vector<std::string> refused;
 
     bool log_level = false;         // [log] level: at once
+    bool log_mirror = false;        // [log] mqtt: the mirror to <base>/bridge/log starts or stops
     bool commands = false;          // [commands], [ami] prefix/action_timeout: rules for new requests
     bool commands_enabled = false;  // [commands] enabled flipped: subscribe / unsubscribe
     bool ami_reconnect = false;     // [ami] host, port, username, password, keepalive: reconnect AMI

@@ -284,6 +284,16 @@ void BridgeCore::mqtt_connected() {
 
 void BridgeCore::mqtt_publish_failed(const std::string& topic) { store_.reassert(topic); }
 
+void BridgeCore::publish_log(std::string_view level, std::string_view message, std::string_view time) {
+    if (!port_.connected()) return;
+    nlohmann::ordered_json j;
+    j["level"] = level;
+    j["message"] = message;
+    j["time"] = time;
+    port_.publish(mqtt::OutgoingMessage{topics_.bridge_log(), j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+                                        false, options_.qos, std::nullopt});
+}
+
 void BridgeCore::publish_stats(std::chrono::seconds uptime, const mqtt::ClientStats& m) {
     if (!port_.connected()) return;
     nlohmann::ordered_json j;

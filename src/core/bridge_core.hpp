@@ -78,6 +78,9 @@ public:
     // and the core's own (AMI events in, logins, commands served and failed, retained publishes).
     // Nothing when MQTT is down.
     void publish_stats(std::chrono::seconds uptime, const mqtt::ClientStats& mqtt);
+    // <base>/bridge/log (not retained): one log record ([log] mqtt mirrors warnings and errors).
+    // Nothing when MQTT is down.
+    void publish_log(std::string_view level, std::string_view message, std::string_view time);
     // The retained tree is complete (a full PBX snapshot applied while MQTT is connected): the
     // edge then reads the broker's retained topics under the bridge's collections and hands them
     // to clear_stale(). Once per MQTT connection.

@@ -15,6 +15,7 @@ public:
     std::string bridge_info() const { return base_ + "/bridge/info"; }
     std::string bridge_inventory() const { return base_ + "/bridge/inventory"; }
     std::string bridge_stats() const { return base_ + "/bridge/stats"; }
+    std::string bridge_log() const { return base_ + "/bridge/log"; }
     std::string ami_state() const { return base_ + "/ami/state"; }
     std::string extension(std::string_view exten) const { return base_ + "/extensions/" + std::string(exten); }
     std::string extension_status(std::string_view exten) const { return extension(exten) + "/status"; }

@@ -295,6 +295,30 @@ TEST(Bridge, StatsArePublishedEveryIntervalAndTheLogLevelChangesOverMqtt) {
     }, kWait));
 }
 
+TEST(Bridge, WarningsAreMirroredToTheBridgeLogTopicWhenAsked) {
+    Stack s({}, [](BridgeConfig& c) { c.set("log", "mqtt", "true"); });
+    ASSERT_TRUE(s.synced()) << s.bridge->log();
+    MqttProbe probe;
+    probe.connect(s.broker.uri());
+    probe.subscribe("pbx/bridge/#");
+    ASSERT_EQ(probe.wait_for_value("pbx/bridge/state", "online", kWait), "online");
+    // A retained command is refused with a warning: it shows on pbx/bridge/log, not retained.
+    probe.publish("pbx/cmd/health_check", "{}", /*retain=*/true);
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) { return snap.value("pbx/bridge/log").has_value(); }, kWait)) << s.bridge->log();
+    const auto snap = probe.snapshot();
+    for (const auto& m : snap.messages) {
+        if (m.topic == "pbx/bridge/log") {
+            EXPECT_FALSE(m.retained);
+        }
+    }
+    const json record = json::parse(*snap.value("pbx/bridge/log"));
+    EXPECT_EQ(record["level"], "warning");
+    EXPECT_NE(record["message"].get<std::string>().find("retained message ignored"), std::string::npos) << record.dump();
+    EXPECT_EQ(record["time"].get<std::string>().size(), 24u) << record.dump();
+    EXPECT_EQ(record["message"].get<std::string>().find("bridgepass"), std::string::npos);
+    probe.publish("pbx/cmd/health_check", "", /*retain=*/true);  // clear the retained request
+}
+
 TEST(BridgeFaults, BadConfigExitsWithCode2AndNamesTheKey) {
     const auto path = unique_output_path("bad", ".toml");
     {

@@ -125,6 +125,7 @@ std::vector<mqtt::OutgoingMessage> publish_everything(const std::string& flavor,
     client.messages_out = port.published.size();
     client.connections = 1;
     core.publish_stats(std::chrono::seconds(42), client);
+    core.publish_log("warning", "a warning", "2026-11-27T18:00:00.123Z");
     core.ami_disconnected("end of test");
     core.shutdown(now);
     return port.published;
