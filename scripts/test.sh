@@ -138,6 +138,13 @@ run_suite() {
   echo "==> [$name] done in $((SECONDS - start)) s: $passed passed, $failed failed, $skipped skipped"
 }
 
+# The npm packages of the Node-RED test (build-node/, ~15 s the first time, then nothing).
+if ! bash scripts/node-deps.sh; then
+  echo "==> [node] scripts/node-deps.sh FAILED (counted as one failure; the Node-RED test will skip)" >&2
+  total_failed=$((total_failed + 1))
+  status=1
+fi
+
 # The fuzz build starts now, at the lowest priority: it takes what the main build leaves idle
 # (configure, links) and the ctest run's waits, so it is done about when ctest is.
 start_fuzz
