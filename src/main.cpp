@@ -36,7 +36,9 @@ int main(int argc, char** argv) {
         std::cout << opts.config_path << ": configuration OK\n";
         return config::kExitOk;
     }
-    auto logger = spdlog::stderr_color_mt("pbx2mqtt");
+    // stdout, one line per record: journald (systemd) and `docker logs` keep it as it is; colours
+    // only on a terminal.
+    auto logger = spdlog::stdout_color_mt("pbx2mqtt");
     spdlog::set_default_logger(logger);
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     const auto level = spdlog::level::from_str(loaded.config->log.level);
