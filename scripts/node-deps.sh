@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Installs the npm packages of the Node-RED (and web panel) tests into build-node/, from
-# tests/node/package.json and its package-lock.json (npm ci: exact versions). Installs Node.js
-# and npm from Debian when the machine has none. Quiet and quick when already up to date.
+# Installs what the Node-RED and web panel tests run: the npm packages (node-red, playwright-core,
+# mqtt) into build-node/, from tests/node/package.json and its package-lock.json (npm ci: exact
+# versions), and Debian's chromium for playwright-core (it downloads no browser). Installs
+# Node.js and npm from Debian when the machine has none. Quiet and quick when already up to date.
 #   scripts/node-deps.sh        -> build-node/node_modules
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+apt_packages=()
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then apt_packages+=(nodejs npm); fi
+if [[ ! -x /usr/bin/chromium ]]; then apt_packages+=(chromium); fi
+if (( ${#apt_packages[@]} > 0 )); then
   if [[ $(id -u) -eq 0 ]]; then as_root=(); elif command -v sudo >/dev/null 2>&1; then as_root=(sudo); else
-    echo "node-deps.sh: Node.js/npm missing and neither root nor sudo available" >&2; exit 1; fi
-  echo "node-deps.sh: installing nodejs npm" >&2
+    echo "node-deps.sh: ${apt_packages[*]} missing and neither root nor sudo available" >&2; exit 1; fi
+  echo "node-deps.sh: installing ${apt_packages[*]}" >&2
   "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
 fi
 
 dir=build-node

@@ -158,6 +158,11 @@ fs::path test_output_dir() {
     return dir;
 }
 
+fs::path node_dir() {
+    if (const char* d = std::getenv("PBX2MQTT_NODE_DIR")) return d;
+    return fs::path(PBX2MQTT_SOURCE_DIR) / "build-node";
+}
+
 fs::path unique_output_path(const std::string& stem, const std::string& extension) {
     fs::path dir = test_output_dir();
     std::lock_guard lock(output_mutex);

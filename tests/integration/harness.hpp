@@ -31,6 +31,9 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
 
 // <build>/test-output/<Suite.Test>/ of the running test ("no-test" outside a test); created on use.
 std::filesystem::path test_output_dir();
+// build-node/ (scripts/node-deps.sh: node_modules of the Node-RED and web panel tests), or
+// $PBX2MQTT_NODE_DIR.
+std::filesystem::path node_dir();
 
 // A path in test_output_dir() not used yet in this run: stem + extension, stem-2 + extension...
 std::filesystem::path unique_output_path(const std::string& stem, const std::string& extension = {});

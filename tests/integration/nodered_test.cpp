@@ -45,11 +45,6 @@ int http_post(std::uint16_t port, const std::string& path) {
     return code;
 }
 
-fs::path node_dir() {
-    if (const char* d = std::getenv("PBX2MQTT_NODE_DIR")) return d;
-    return fs::path(PBX2MQTT_SOURCE_DIR) / "build-node";
-}
-
 TEST(NodeRed, TheExampleFlowShowsLampsAndItsButtonPlacesACall) {
     const fs::path red = node_dir() / "node_modules/node-red/red.js";
     if (!fs::exists(red)) GTEST_SKIP() << "Node-RED is not installed (" << red << "): run scripts/node-deps.sh";
