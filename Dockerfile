@@ -11,10 +11,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the build needs (tests/fixtures is embedded into ami-sim), not local build trees.
-COPY CMakeLists.txt ./
+COPY CMakeLists.txt README.md config.toml.example ./
 COPY src src
 COPY tools tools
 COPY tests tests
+# The install rules (CPack) name the unit and the docs.
+COPY packaging packaging
+COPY docs docs
 # Release: no -Werror there (g++ 12 -O2 false positives); the test suite is not built.
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPBX2MQTT_TESTS=OFF \
  && cmake --build /build -j"$(nproc)" --target pbx2mqtt ami-sim \
