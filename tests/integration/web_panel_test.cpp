@@ -2,7 +2,8 @@
 // MQTT over WebSockets on one listener, the bridge and the simulator run as always, and headless
 // Chromium (Debian's, driven by playwright-core: tests/web/panel_test.mjs) checks the lamps, a
 // lamp changing colour when the simulator unregisters a phone, and click-to-call reaching the
-// simulator as an Originate. The screenshot stays in the test output (panel.png) for review.
+// simulator as an Originate, and the card's Hang up button ending it. The screenshot stays in the test
+// output (panel.png) for review.
 #include <gtest/gtest.h>
 
 #include <csignal>

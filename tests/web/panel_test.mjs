@@ -1,6 +1,7 @@
 // The operator panel (web/) in headless Chromium (Debian's, driven by playwright-core): the page
 // connects to mosquitto over WebSockets, shows the lamps, follows a change made in the simulator,
-// and its Call button places a call that reaches the simulator as an Originate.
+// its Call button places a call that reaches the simulator as an Originate, and the card's Hang up
+// button ends it.
 //   node panel_test.mjs <page url> <simulator control port> <screenshot.png>
 // Exits 0 when every check holds; prints each check. Run by tests/integration/web_panel_test.cpp.
 import net from "node:net";
@@ -68,10 +69,19 @@ try {
         "the Originate of 2001 -> 2002 reached the simulator");
   // The call rings: 2001's card shows it, with a hang-up button.
   await page.waitForSelector(`#ext-2001 button`, { timeout });
-  check(true, "2001's card shows its call and a hang-up button");
-
+  check(true, `2001's card shows its call (${await page.textContent("#ext-2001 .call")}) and a hang-up button`);
   await page.screenshot({ path: screenshot, fullPage: true });
-  check(true, `screenshot: ${screenshot}`);
+
+  // Hang up from the card: the reply shows, the Hangup reached the PBX, the lamp turns green again.
+  await page.click("#ext-2001 button");
+  await page.waitForFunction(() => document.querySelector("#reply").textContent === "hang up 2001: ok", null, { timeout });
+  check(true, "the hang-up reply shows");
+  const hangup = await control("last-action Hangup");
+  check(hangup.startsWith("OK ") && hangup.includes("Channel%3A%20SIP%2F2001-"), "the Hangup of 2001's channel reached the simulator");
+  await page.waitForSelector(`#ext-2001[data-status="online"]`, { timeout });
+  check((await page.locator("#ext-2001 button").count()) === 0, "2001 is idle again, without a hang-up button");
+
+  check(true, `screenshot (taken during the call): ${screenshot}`);
 } catch (e) {
   console.log(`FAIL ${e.message}`);
   process.exitCode = 1;
