@@ -151,8 +151,11 @@ void Parser::on_line(std::string_view raw, std::vector<ParsedItem>& out) {
 }
 
 void Parser::finish_message(std::vector<ParsedItem>& out) {
+    const std::size_t count = headers_.size();
     out.emplace_back(Message(std::move(headers_)));
     headers_.clear();
+    // The next message is likely as long: one allocation instead of the vector growing 1, 2, 4...
+    headers_.reserve(count);
     message_bytes_ = 0;
     follows_ = Follows::No;
 }
