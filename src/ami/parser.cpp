@@ -1,5 +1,6 @@
 #include "ami/parser.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace ami {
@@ -155,7 +156,8 @@ void Parser::finish_message(std::vector<ParsedItem>& out) {
     out.emplace_back(Message(std::move(headers_)));
     headers_.clear();
     // The next message is likely as long: one allocation instead of the vector growing 1, 2, 4...
-    headers_.reserve(count);
+    // Capped: after a long CLI output every small event would otherwise carry its capacity.
+    headers_.reserve(std::min<std::size_t>(count, 64));
     message_bytes_ = 0;
     follows_ = Follows::No;
 }
