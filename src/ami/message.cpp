@@ -1,5 +1,7 @@
 #include "ami/message.hpp"
 
+#include <utility>
+
 namespace ami {
 
 namespace {
@@ -27,35 +29,74 @@ Message::Kind Message::kind() const noexcept {
     return Kind::Other;
 }
 
-const std::string* Message::find(std::string_view name) const noexcept {
-    for (const auto& h : headers_)
-        if (iequals(h.name, name)) return &h.value;
-    return nullptr;
+std::string_view Message::name_at(std::size_t i) const noexcept {
+    if (!parsed()) return headers_[i].name;
+    return std::string_view(text_).substr(fields_[i].name_at, fields_[i].name_size);
+}
+
+std::string_view Message::value_at(std::size_t i) const noexcept {
+    if (!parsed()) return headers_[i].value;
+    return std::string_view(text_).substr(fields_[i].value_at, fields_[i].value_size);
+}
+
+std::optional<std::string_view> Message::find(std::string_view name) const noexcept {
+    const std::size_t count = header_count();
+    for (std::size_t i = 0; i < count; ++i)
+        if (iequals(name_at(i), name)) return value_at(i);
+    return std::nullopt;
 }
 
 std::string_view Message::get(std::string_view name, std::string_view fallback) const noexcept {
-    const std::string* v = find(name);
-    return v ? std::string_view(*v) : fallback;
+    return find(name).value_or(fallback);
 }
 
 std::vector<std::string_view> Message::get_all(std::string_view name) const {
     std::vector<std::string_view> out;
-    for (const auto& h : headers_)
-        if (iequals(h.name, name)) out.emplace_back(h.value);
+    const std::size_t count = header_count();
+    for (std::size_t i = 0; i < count; ++i)
+        if (iequals(name_at(i), name)) out.push_back(value_at(i));
     return out;
+}
+
+const std::vector<Header>& Message::headers() const {
+    if (parsed() && headers_.size() != fields_.size()) {
+        headers_.clear();
+        headers_.reserve(fields_.size());
+        for (std::size_t i = 0; i < fields_.size(); ++i)
+            headers_.push_back({std::string(name_at(i)), std::string(value_at(i))});
+    }
+    return headers_;
+}
+
+std::vector<Header>& Message::headers() {
+    if (parsed()) {
+        std::as_const(*this).headers();
+        // From now on headers_ is the message: the caller may edit it.
+        text_.clear();
+        fields_.clear();
+    }
+    return headers_;
 }
 
 std::string Message::serialize() const {
     if (!banner_.empty()) return banner_ + "\r\n";
     std::string out;
-    for (const auto& h : headers_) {
-        out += h.name;
+    const std::size_t count = header_count();
+    for (std::size_t i = 0; i < count; ++i) {
+        out += name_at(i);
         out += ": ";
-        out += h.value;
+        out += value_at(i);
         out += "\r\n";
     }
     out += "\r\n";
     return out;
+}
+
+bool Message::operator==(const Message& other) const noexcept {
+    if (banner_ != other.banner_ || header_count() != other.header_count()) return false;
+    for (std::size_t i = 0; i < header_count(); ++i)
+        if (name_at(i) != other.name_at(i) || value_at(i) != other.value_at(i)) return false;
+    return true;
 }
 
 }  // namespace ami

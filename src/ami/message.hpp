@@ -1,6 +1,8 @@
 #pragma once
 // One AMI message: an ordered list of headers, as they came off the wire.
 // Headers are kept in order and may repeat (Variable:, Output:), so this is not a map.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,11 +36,11 @@ public:
     // The banner line for Kind::Greeting ("Asterisk Call Manager/9.0.0"), empty otherwise.
     const std::string& banner() const noexcept { return banner_; }
 
-    // First header with that name (case-insensitive), or nullptr.
-    const std::string* find(std::string_view name) const noexcept;
+    // First value with that name (case-insensitive), or nullopt. Views into the message.
+    std::optional<std::string_view> find(std::string_view name) const noexcept;
     // First value with that name, or `fallback` when absent.
     std::string_view get(std::string_view name, std::string_view fallback = {}) const noexcept;
-    bool has(std::string_view name) const noexcept { return find(name) != nullptr; }
+    bool has(std::string_view name) const noexcept { return find(name).has_value(); }
     // Every value with that name, in order (Variable:, Output:).
     std::vector<std::string_view> get_all(std::string_view name) const;
 
@@ -46,18 +48,40 @@ public:
     std::string_view response() const noexcept { return get("Response"); }
     std::string_view action_id() const noexcept { return get("ActionID"); }
 
-    const std::vector<Header>& headers() const noexcept { return headers_; }
-    std::vector<Header>& headers() noexcept { return headers_; }
-    void add(std::string name, std::string value) { headers_.push_back({std::move(name), std::move(value)}); }
-    bool empty() const noexcept { return headers_.empty() && banner_.empty(); }
+    // The headers as strings. A parsed message builds them on first use (not thread-safe:
+    // a message belongs to one thread); the non-const form is for building and editing.
+    const std::vector<Header>& headers() const;
+    std::vector<Header>& headers();
+    void add(std::string name, std::string value) { headers().push_back({std::move(name), std::move(value)}); }
+    bool empty() const noexcept { return header_count() == 0 && banner_.empty(); }
 
     // Wire form: "Name: value\r\n" per header and a blank line (a greeting: the banner line).
     std::string serialize() const;
 
-    bool operator==(const Message&) const = default;
+    // Same banner and same headers in the same order, however each message stores them.
+    bool operator==(const Message& other) const noexcept;
 
 private:
-    std::vector<Header> headers_;
+    friend class Parser;
+
+    // Where one parsed header's name and value sit in text_ (a message is at most
+    // Parser::kMaxMessageBytes, so 32 bits suffice).
+    struct Field {
+        std::uint32_t name_at, name_size, value_at, value_size;
+    };
+
+    // Parsed messages: every name and value back to back in text_, indexed by fields_:
+    // two allocations per message instead of one per header name or value over the SSO.
+    bool parsed() const noexcept { return !fields_.empty(); }
+    std::size_t header_count() const noexcept { return parsed() ? fields_.size() : headers_.size(); }
+    std::string_view name_at(std::size_t i) const noexcept;
+    std::string_view value_at(std::size_t i) const noexcept;
+
+    std::string text_;
+    std::vector<Field> fields_;
+    // Built messages hold their headers here; a parsed one only once headers() was asked for
+    // (a copy of fields_ until the non-const headers() turns it into a built message).
+    mutable std::vector<Header> headers_;
     std::string banner_;
 };
 

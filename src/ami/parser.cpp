@@ -1,6 +1,7 @@
 #include "ami/parser.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace ami {
@@ -19,6 +20,10 @@ std::string excerpt(std::string_view s) {
     return out;
 }
 
+// Caps on what finish_message() reserves for the next message.
+constexpr std::size_t kReserveHeaders = 64;
+constexpr std::size_t kReserveTextBytes = 4096;
+
 bool looks_like_banner(std::string_view line) {
     return line.find(':') == std::string_view::npos || line.find("Call Manager/") != std::string_view::npos;
 }
@@ -30,7 +35,7 @@ void Parser::reset(bool expect_greeting) {
     discarding_ = false;
     discard_line_empty_ = true;
     line_.clear();
-    headers_.clear();
+    message_ = Message();
     message_bytes_ = 0;
     follows_ = Follows::No;
 }
@@ -39,7 +44,7 @@ void Parser::overflow(std::vector<ParsedItem>& out) {
     out.emplace_back(ParseError{ParseError::Code::MessageTooLarge,
                                 "message exceeds " + std::to_string(kMaxMessageBytes) +
                                     " bytes; skipped to the next blank line"});
-    headers_.clear();
+    message_ = Message();
     line_.clear();
     message_bytes_ = 0;
     follows_ = Follows::No;
@@ -109,19 +114,19 @@ void Parser::on_line(std::string_view raw, std::vector<ParsedItem>& out) {
         const bool end = text.size() >= kEndCommand.size() &&
                          text.substr(text.size() - kEndCommand.size()) == kEndCommand;
         if (end) text.remove_suffix(kEndCommand.size());
-        if (!end || !text.empty()) headers_.push_back({"Output", std::string(text)});
+        if (!end || !text.empty()) add_output(text);
         if (end) follows_ = Follows::Done;
         return;
     }
 
     if (line.empty()) {
-        if (!headers_.empty()) finish_message(out);
+        if (message_.parsed()) finish_message(out);
         return;  // blank lines between messages (after the Park "\n", after SIPshowpeer errors) carry nothing
     }
 
     if (expect_greeting_) {
         expect_greeting_ = false;
-        if (headers_.empty() && looks_like_banner(line)) {
+        if (!message_.parsed() && looks_like_banner(line)) {
             out.emplace_back(Message::greeting(std::string(line)));
             return;
         }
@@ -137,9 +142,10 @@ void Parser::on_line(std::string_view raw, std::vector<ParsedItem>& out) {
         out.emplace_back(ParseError{ParseError::Code::MalformedLine, "line without a header name: " + excerpt(line)});
         return;
     }
-    std::string_view name = line.substr(0, colon);
-    std::string_view value = line.substr(colon + 1);
-    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    std::size_t value_at = colon + 1;
+    if (value_at < line.size() && line[value_at] == ' ') ++value_at;
+    const std::string_view name(line.data(), colon);
+    const std::string_view value(line.data() + value_at, line.size() - value_at);
 
     if (follows_ == Follows::Headers && !iequals(name, "Privilege") && !iequals(name, "ActionID")) {
         follows_ = Follows::Output;
@@ -147,17 +153,40 @@ void Parser::on_line(std::string_view raw, std::vector<ParsedItem>& out) {
         return;
     }
     message_bytes_ += line_bytes;
-    if (headers_.empty() && iequals(name, "Response") && iequals(value, "Follows")) follows_ = Follows::Headers;
-    headers_.push_back({std::string(name), std::string(value)});
+    if (!message_.parsed() && iequals(name, "Response") && iequals(value, "Follows")) follows_ = Follows::Headers;
+    add_header(line, colon, value_at);
+}
+
+static_assert(Parser::kMaxMessageBytes <= UINT32_MAX, "Message::Field offsets are 32 bits");
+
+// Offsets fit in 32 bits: message_bytes_ (which counts every stored line) stays <= kMaxMessageBytes.
+void Parser::add_header(std::string_view line, std::size_t name_size, std::size_t value_at) {
+    const std::size_t at = message_.text_.size();
+    message_.text_.append(line);  // "Name: value" whole: one copy per line
+    push_field(at, name_size, at + value_at, line.size() - value_at);
+}
+
+void Parser::add_output(std::string_view text) {
+    constexpr std::string_view kName = "Output";
+    const std::size_t at = message_.text_.size();
+    message_.text_.append(kName).append(text);
+    push_field(at, kName.size(), at + kName.size(), text.size());
+}
+
+void Parser::push_field(std::size_t name_at, std::size_t name_size, std::size_t value_at, std::size_t value_size) {
+    message_.fields_.push_back({static_cast<std::uint32_t>(name_at), static_cast<std::uint32_t>(name_size),
+                                static_cast<std::uint32_t>(value_at), static_cast<std::uint32_t>(value_size)});
 }
 
 void Parser::finish_message(std::vector<ParsedItem>& out) {
-    const std::size_t count = headers_.size();
-    out.emplace_back(Message(std::move(headers_)));
-    headers_.clear();
-    // The next message is likely as long: one allocation instead of the vector growing 1, 2, 4...
+    const std::size_t text_size = message_.text_.size();
+    const std::size_t count = message_.fields_.size();
+    out.emplace_back(std::in_place_type<Message>, std::move(message_));
+    message_ = Message();
+    // The next message is likely as long: one allocation each instead of growing 1, 2, 4...
     // Capped: after a long CLI output every small event would otherwise carry its capacity.
-    headers_.reserve(std::min<std::size_t>(count, 64));
+    message_.text_.reserve(std::min<std::size_t>(text_size, kReserveTextBytes));
+    message_.fields_.reserve(std::min<std::size_t>(count, kReserveHeaders));
     message_bytes_ = 0;
     follows_ = Follows::No;
 }

@@ -29,7 +29,7 @@ using ParsedItem = std::variant<Message, ParseError>;
 
 class Parser {
 public:
-    static constexpr std::size_t kMaxMessageBytes = 1024 * 1024;
+    static constexpr std::size_t kMaxMessageBytes = 1024 * 1024;  // also bounds Message's 32-bit offsets
     static constexpr std::size_t kMaxErrorDetail = 80;
     static constexpr std::string_view kEndCommand = "--END COMMAND--";
 
@@ -54,6 +54,11 @@ private:
     enum class Follows { No, Headers, Output, Done };
 
     void on_line(std::string_view line, std::vector<ParsedItem>& out);
+    // Append one header to message_: a "Name: value" line (name_size bytes of name, the value
+    // from value_at), or one line of raw command output.
+    void add_header(std::string_view line, std::size_t name_size, std::size_t value_at);
+    void add_output(std::string_view text);
+    void push_field(std::size_t name_at, std::size_t name_size, std::size_t value_at, std::size_t value_size);
     void finish_message(std::vector<ParsedItem>& out);
     void overflow(std::vector<ParsedItem>& out);
 
@@ -61,7 +66,7 @@ private:
     bool discarding_ = false;      // skipping an oversized message up to the next blank line
     bool discard_line_empty_ = true;
     std::string line_;             // partial line carried across feed() calls
-    std::vector<Header> headers_;  // headers of the message being read
+    Message message_;              // the message being read (its names and values in one buffer)
     std::size_t message_bytes_ = 0;
     Follows follows_ = Follows::No;
 };

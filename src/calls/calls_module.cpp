@@ -4,10 +4,6 @@
 
 namespace calls {
 
-namespace {
-std::string dump(const nlohmann::ordered_json& j) { return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace); }
-}  // namespace
-
 void CallsModule::start(modules::Context& context) {
     Module::start(context);
     on_resync();
@@ -16,9 +12,9 @@ void CallsModule::start(modules::Context& context) {
 void CallsModule::publish(const std::string& linkedid) {
     const std::string topic = context_->topics.call(linkedid);
     if (!mqtt::is_topic_level(linkedid)) return;
-    const auto j = render_call(context_->state.calls(), linkedid, context_->state.extensions().trunks(), context_->wall_clock());
-    if (j.is_null()) context_->store.clear(topic);
-    else context_->store.set(topic, dump(j));
+    auto text = render_call(context_->state.calls(), linkedid, context_->state.extensions().trunks(), context_->wall_clock());
+    if (!text) context_->store.clear(topic);
+    else context_->store.set(topic, std::move(*text));
 }
 
 void CallsModule::on_changes(const model::ChangeSet& changes) {
@@ -33,7 +29,7 @@ void CallsModule::on_resync() {
     for (const auto& id : state.calls().linkedids()) {
         if (!mqtt::is_topic_level(id)) continue;
         wanted[context_->topics.call(id)] =
-            dump(render_call(state.calls(), id, state.extensions().trunks(), context_->wall_clock()));
+            render_call(state.calls(), id, state.extensions().trunks(), context_->wall_clock()).value_or("null");
     }
     context_->store.replace_subtree(context_->topics.call(""), wanted);
 }

@@ -253,21 +253,21 @@ Channel* CallsState::update(const Message& e, std::string_view prefix, model::Ti
         c->created_at = now;
     }
     const std::string old_linkedid = c->linkedid;
-    if (const auto* v = e.find(key(prefix, "Channel"))) {
+    if (const auto v = e.find(key(prefix, "Channel"))) {
         if (!c->name.empty() && c->name != *v) by_name_.erase(c->name);
         c->name = *v;
         by_name_[c->name] = uid;
     }
-    if (const auto* v = e.find(key(prefix, "Linkedid"))) c->linkedid = *v;
+    if (const auto v = e.find(key(prefix, "Linkedid"))) c->linkedid = *v;
     if (c->linkedid.empty()) c->linkedid = uid;
-    if (const auto* v = e.find(key(prefix, "ChannelState"))) c->state = to_int(*v);
-    if (const auto* v = e.find(key(prefix, "ChannelStateDesc"))) c->state_desc = *v;
-    if (const auto* v = e.find(key(prefix, "CallerIDNum"))) c->caller_number = clean_id(*v);
-    if (const auto* v = e.find(key(prefix, "CallerIDName"))) c->caller_name = clean_id(*v);
-    if (const auto* v = e.find(key(prefix, "ConnectedLineNum"))) c->connected_number = clean_id(*v);
-    if (const auto* v = e.find(key(prefix, "ConnectedLineName"))) c->connected_name = clean_id(*v);
-    if (const auto* v = e.find(key(prefix, "Context"))) c->context = *v;
-    if (const auto* v = e.find(key(prefix, "Exten"))) c->exten = *v;
+    if (const auto v = e.find(key(prefix, "ChannelState"))) c->state = to_int(*v);
+    if (const auto v = e.find(key(prefix, "ChannelStateDesc"))) c->state_desc = *v;
+    if (const auto v = e.find(key(prefix, "CallerIDNum"))) c->caller_number = clean_id(*v);
+    if (const auto v = e.find(key(prefix, "CallerIDName"))) c->caller_name = clean_id(*v);
+    if (const auto v = e.find(key(prefix, "ConnectedLineNum"))) c->connected_number = clean_id(*v);
+    if (const auto v = e.find(key(prefix, "ConnectedLineName"))) c->connected_name = clean_id(*v);
+    if (const auto v = e.find(key(prefix, "Context"))) c->context = *v;
+    if (const auto v = e.find(key(prefix, "Exten"))) c->exten = *v;
     if (c->state == 6 && !c->answered_at) c->answered_at = now;
     if (!old_linkedid.empty() && old_linkedid != c->linkedid) changes.calls.insert(old_linkedid);
     reindex(*c);

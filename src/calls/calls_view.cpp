@@ -1,12 +1,15 @@
 #include "calls/calls_view.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <utility>
+#include <vector>
+
+#include "model/json_writer.hpp"
 
 namespace calls {
 
 namespace {
-
-using json = nlohmann::ordered_json;
 
 bool is_trunk_channel(const Channel& c, const std::set<std::string>& trunks) {
     return trunks.count(device_of(c.name).second) > 0;
@@ -22,7 +25,10 @@ std::string lower(std::string s) {
     return s;
 }
 
-json iso_or_null(const std::optional<model::Timestamp>& t) { return t ? json(model::iso8601(*t)) : json(nullptr); }
+void iso_or_null(model::JsonWriter& w, const std::optional<model::Timestamp>& t) {
+    if (t) w.value(model::iso8601(*t));
+    else w.null();
+}
 
 // Whether a was created before b. Times from a snapshot are whole seconds, so two channels often
 // tie: then the uniqueid's sequence number ("1795801243.12": 12) tells, as Asterisk counts up.
@@ -40,28 +46,27 @@ long long seconds_between(model::Timestamp from, model::Timestamp to) {
     return std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(to - from).count());
 }
 
-json channel_side(const Channel& c, const Channel* peer) {
-    json j;
-    j["type"] = device_of(c.name).first;
-    j["channel"] = c.name;
-    j["callerNum"] = c.caller_number;
-    j["callerName"] = c.caller_name;
-    j["bridgedNum"] = c.connected_number;
-    j["bridgedName"] = c.connected_name;
-    j["bridgedChannel"] = peer ? peer->name : "";
-    j["channelStatus"] = lower(c.state_desc);
-    j["startTime"] = static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(c.created_at.time_since_epoch()).count());
-    return j;
+void channel_side(model::JsonWriter& w, const Channel& c, const Channel* peer) {
+    w.begin_object();
+    w.field("type", device_of(c.name).first);
+    w.field("channel", c.name);
+    w.field("callerNum", c.caller_number);
+    w.field("callerName", c.caller_name);
+    w.field("bridgedNum", c.connected_number);
+    w.field("bridgedName", c.connected_name);
+    w.field("bridgedChannel", peer ? peer->name : std::string());
+    w.field("channelStatus", lower(c.state_desc));
+    w.field("startTime", static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(c.created_at.time_since_epoch()).count()));
+    w.end_object();
 }
 
 }  // namespace
 
-json render_call(const CallsState& calls, std::string_view linkedid, const std::set<std::string>& trunks, model::Timestamp now) {
+std::optional<std::string> render_call(const CallsState& calls, std::string_view linkedid, const std::set<std::string>& trunks,
+                                       model::Timestamp now) {
     (void)now;
     const auto channels = calls.call(linkedid);
-    if (channels.empty()) return json(nullptr);
-    json j;
-    j["id"] = std::string(linkedid);
+    if (channels.empty()) return std::nullopt;
     bool up = false, ringing = false, hold = false, conference = false;
     std::string recording = "false", queue, trunk;
     std::optional<model::Timestamp> answered;
@@ -75,42 +80,50 @@ json render_call(const CallsState& calls, std::string_view linkedid, const std::
         if (trunk.empty()) trunk = trunk_of(*c, trunks);
         if (c->answered_at && (!answered || *c->answered_at < *answered) && c->dialed_by.size()) answered = c->answered_at;
     }
-    j["state"] = up ? "up" : ringing ? "ringing" : "dialing";
+    model::JsonWriter w;
+    w.begin_object();
+    w.field("id", linkedid);
+    w.field("state", up ? "up" : ringing ? "ringing" : "dialing");
     const Channel* creator = channels.front();
-    j["direction"] = is_trunk_channel(*creator, trunks) ? "in" : trunk.empty() ? "internal" : "out";
-    j["started_at"] = model::iso8601(creator->created_at);
-    j["answered_at"] = iso_or_null(answered);
-    j["queue"] = queue;
-    j["trunk"] = trunk;
-    j["recording"] = recording;
-    j["on_hold"] = hold;
-    j["in_conference"] = conference;
-    json list = json::array();
+    w.field("direction", is_trunk_channel(*creator, trunks) ? "in" : trunk.empty() ? "internal" : "out");
+    w.field("started_at", model::iso8601(creator->created_at));
+    w.key("answered_at");
+    iso_or_null(w, answered);
+    w.field("queue", queue);
+    w.field("trunk", trunk);
+    w.field("recording", recording);
+    w.field("on_hold", hold);
+    w.field("in_conference", conference);
+    w.key("channels").begin_array();
     for (const Channel* c : channels) {
         const auto [tech, resource] = device_of(c->name);
-        json ch;
-        ch["channel"] = c->name;
-        ch["uniqueid"] = c->uniqueid;
-        ch["state"] = lower(c->state_desc);
-        ch["number"] = c->caller_number;
-        ch["name"] = c->caller_name;
-        ch["connected_number"] = c->connected_number;
-        ch["connected_name"] = c->connected_name;
+        w.begin_object();
+        w.field("channel", c->name);
+        w.field("uniqueid", c->uniqueid);
+        w.field("state", lower(c->state_desc));
+        w.field("number", c->caller_number);
+        w.field("name", c->caller_name);
+        w.field("connected_number", c->connected_number);
+        w.field("connected_name", c->connected_name);
         const bool phone = tech == "SIP" || tech == "PJSIP" || tech == "IAX2";
-        ch["extension"] = phone && !trunks.count(resource) ? resource : "";
-        ch["trunk"] = trunk_of(*c, trunks);
-        ch["on_hold"] = c->on_hold;
-        ch["recording"] = c->recording;
-        ch["answered_at"] = iso_or_null(c->answered_at);
-        list.push_back(std::move(ch));
+        w.field("extension", phone && !trunks.count(resource) ? std::string(resource) : std::string());
+        w.field("trunk", trunk_of(*c, trunks));
+        w.field("on_hold", c->on_hold);
+        w.field("recording", c->recording);
+        w.key("answered_at");
+        iso_or_null(w, c->answered_at);
+        w.end_object();
     }
-    j["channels"] = std::move(list);
-    return j;
+    w.end_array();
+    w.end_object();
+    return w.take();
 }
 
-json conversations_of(const CallsState& calls, std::string_view tech, std::string_view exten, const std::set<std::string>& trunks,
-                      model::Timestamp now) {
-    json out = json::object();
+std::string conversations_of(const CallsState& calls, std::string_view tech, std::string_view exten, const std::set<std::string>& trunks,
+                             model::Timestamp now) {
+    // Keyed by id; a repeated id keeps its first place and the last value (as an ordered_json
+    // object assigned twice did).
+    std::vector<std::pair<std::string, std::string>> entries;
     for (const Channel* channel : calls.channels_of_device(tech, exten)) {
         const Channel& c = *channel;
         const Channel* peer = calls.counterpart(c);
@@ -120,30 +133,41 @@ json conversations_of(const CallsState& calls, std::string_view tech, std::strin
                                                     (peer->dialed_by != c.uniqueid && created_before(*peer, c)));
         const Channel* source = incoming && peer ? peer : &c;
         const Channel* dest = incoming && peer ? &c : peer;
-        json conv;
         const std::string id = source->name + ">" + (dest ? dest->name : std::string());
-        conv["id"] = id;
-        conv["owner"] = std::string(exten);
-        conv["chSource"] = channel_side(*source, source == &c ? peer : &c);
-        conv["chDest"] = dest ? channel_side(*dest, dest == &c ? peer : &c) : json(nullptr);
+        model::JsonWriter w;
+        w.begin_object();
+        w.field("id", id);
+        w.field("owner", exten);
+        w.key("chSource");
+        channel_side(w, *source, source == &c ? peer : &c);
+        w.key("chDest");
+        if (dest) channel_side(w, *dest, dest == &c ? peer : &c);
+        else w.null();
         const std::string queue = !c.queue.empty() ? c.queue : peer ? peer->queue : std::string();
-        conv["queueId"] = queue;
-        conv["linkedId"] = c.linkedid;
-        conv["uniqueId"] = c.uniqueid;
-        conv["duration"] = seconds_between(c.created_at, now);
-        conv["connected"] = peer && c.state == 6 && peer->state == 6 && !c.bridge.empty() && c.bridge == peer->bridge;
-        conv["recording"] = c.recording != "false" ? c.recording : peer ? peer->recording : std::string("false");
-        conv["direction"] = incoming ? "in" : "out";
-        conv["inConference"] = c.in_conference;
-        conv["throughQueue"] = !queue.empty();
+        w.field("queueId", queue);
+        w.field("linkedId", c.linkedid);
+        w.field("uniqueId", c.uniqueid);
+        w.field("duration", seconds_between(c.created_at, now));
+        w.field("connected", peer && c.state == 6 && peer->state == 6 && !c.bridge.empty() && c.bridge == peer->bridge);
+        w.field("recording", c.recording != "false" ? c.recording : peer ? peer->recording : std::string("false"));
+        w.field("direction", incoming ? "in" : "out");
+        w.field("inConference", c.in_conference);
+        w.field("throughQueue", !queue.empty());
         bool trunk = false;
         for (const Channel* m : calls.call(c.linkedid)) trunk |= is_trunk_channel(*m, trunks);
-        conv["throughTrunk"] = trunk;
-        conv["counterpartNum"] = peer ? peer->caller_number : c.connected_number;
-        conv["counterpartName"] = peer ? peer->caller_name : c.connected_name;
-        out[id] = std::move(conv);
+        w.field("throughTrunk", trunk);
+        w.field("counterpartNum", peer ? peer->caller_number : c.connected_number);
+        w.field("counterpartName", peer ? peer->caller_name : c.connected_name);
+        w.end_object();
+        auto same = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return e.first == id; });
+        if (same != entries.end()) same->second = w.take();
+        else entries.emplace_back(id, w.take());
     }
-    return out;
+    model::JsonWriter out;
+    out.begin_object();
+    for (const auto& [id, text] : entries) out.key(id).raw(text);
+    out.end_object();
+    return out.take();
 }
 
 }  // namespace calls

@@ -129,7 +129,18 @@ void BridgeCore::ami_connected(ami::Clock::time_point now) {
 
 void BridgeCore::ami_received(std::string_view bytes, ami::Clock::time_point now) {
     now_ = now;
-    session_.received(bytes, now);
+    struct Batch {
+        BridgeCore& core;
+        explicit Batch(BridgeCore& c) : core(c) { core.batching_ = true; }
+        ~Batch() { core.batching_ = false; }
+    };
+    {
+        Batch batch(*this);
+        session_.received(bytes, now);
+    }
+    model::ChangeSet pending = std::move(pending_);
+    pending_ = model::ChangeSet();
+    apply(pending);
 }
 
 void BridgeCore::ami_disconnected(const std::string& reason) {
@@ -231,11 +242,16 @@ void BridgeCore::on_event(const ami::Message& event) {
     if (changes.empty() && dropped_event_names_.size() < 256 && dropped_event_names_.insert(std::string(name)).second)
         spdlog::debug("AMI event {} (Uniqueid '{}') changed nothing; dropped (logged once per event name)", name,
                       event.get("Uniqueid"));
+    if (changes.empty()) ++events_unchanged_;  // nothing to publish: publishes happen only on change
     apply(changes);
 }
 
 void BridgeCore::apply(const model::ChangeSet& changes) {
     if (changes.empty()) return;
+    if (batching_) {
+        pending_.merge(changes);
+        return;
+    }
     for_each_module("changes", [&](modules::Module& m) { m.on_changes(changes); });
     if (!sync_)
         for (const auto& exten : changes.refresh_endpoints) refresh_endpoint(exten);
@@ -298,10 +314,11 @@ void BridgeCore::publish_stats(std::chrono::seconds uptime, const mqtt::ClientSt
     if (!port_.connected()) return;
     nlohmann::ordered_json j;
     j["uptime_s"] = uptime.count();
-    j["mqtt"] = {{"connected", port_.connected()}, {"messages_out", m.messages_out}, {"connections", m.connections},
+    j["mqtt"] = {{"messages_out", m.messages_out}, {"connections", m.connections},
                  {"queue_depth", m.queue_depth}, {"in_flight", m.in_flight}, {"coalesced", m.coalesced},
                  {"dropped", m.dropped}, {"publish_failures", m.publish_failures}};
-    j["ami"] = {{"connected", status_.ami_connected}, {"events_in", events_in_}, {"logins", logins_},
+    j["ami"] = {{"connected", status_.ami_connected}, {"events_in", events_in_},
+                {"events_unchanged", events_unchanged_}, {"logins", logins_},
                 {"pending_actions", session_.pending_actions()}};
     j["commands"] = {{"served", router_->served()}, {"failed", router_->failed()}, {"in_flight", router_->in_flight()}};
     j["retained_publishes"] = store_.publish_count();

@@ -137,6 +137,13 @@ private:
     std::vector<std::unique_ptr<modules::Module>> modules_;
     homeassistant::HomeAssistantModule* homeassistant_ = nullptr;  // one of modules_, when enabled
     std::uint64_t events_in_ = 0;  // AMI events since start
+    std::uint64_t events_unchanged_ = 0;  // of those, events that changed nothing in the model
+    // While ami_received() works through one read of AMI bytes, the changes of its events are
+    // merged here and the modules render them once at the end: an extension changed by the 20
+    // events of a call step is rendered and published once, not 20 times (coalescing at the
+    // source: under load a read holds hundreds of events).
+    bool batching_ = false;
+    model::ChangeSet pending_;
     std::uint64_t logins_ = 0;     // AMI logins since start
     std::shared_ptr<SnapshotSync> sync_;
     std::vector<ami::Message> events_during_sync_;

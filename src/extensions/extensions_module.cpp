@@ -4,49 +4,70 @@
 #include <spdlog/spdlog.h>
 
 #include "calls/calls_view.hpp"
+#include "model/json_writer.hpp"
 
 namespace extensions {
 
-std::string ExtensionsModule::render(const ExtensionView& v, const nlohmann::ordered_json& conversations) {
-    nlohmann::ordered_json j;
-    j["exten"] = v.exten;
-    j["name"] = v.name;
-    j["status"] = status_name(v.status);
-    j["ip"] = v.ip;
-    j["port"] = v.port;
-    j["sipuseragent"] = v.user_agent;
-    j["context"] = v.context;
-    j["dnd"] = v.dnd;
-    j["cf"] = v.cf;
-    j["cfb"] = v.cfb;
-    j["cfu"] = v.cfu;
-    j["cfVm"] = v.cf_vm;
-    j["cfbVm"] = v.cfb_vm;
-    j["cfuVm"] = v.cfu_vm;
-    j["conversations"] = conversations;
-    j["tech"] = std::string(tech_name(v.tech));
-    // The PBX may send any bytes in a name; never let invalid UTF-8 break the payload.
-    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+std::string ExtensionsModule::render(const ExtensionView& v, std::string_view conversations) {
+    // The PBX may send any bytes in a name: the writer never lets invalid UTF-8 break the payload.
+    model::JsonWriter w;
+    w.begin_object();
+    w.field("exten", v.exten);
+    w.field("name", v.name);
+    w.field("status", status_name(v.status));
+    w.field("ip", v.ip);
+    w.field("port", v.port);
+    w.field("sipuseragent", v.user_agent);
+    w.field("context", v.context);
+    w.field("dnd", v.dnd);
+    w.field("cf", v.cf);
+    w.field("cfb", v.cfb);
+    w.field("cfu", v.cfu);
+    w.field("cfVm", v.cf_vm);
+    w.field("cfbVm", v.cfb_vm);
+    w.field("cfuVm", v.cfu_vm);
+    w.key("conversations").raw(conversations);
+    w.field("tech", tech_name(v.tech));
+    w.end_object();
+    return w.take();
 }
 
-nlohmann::ordered_json ExtensionsModule::conversations(const ExtensionView& v) const {
+std::string ExtensionsModule::conversations(const ExtensionView& v) const {
     const auto& state = context_->state;
     return calls::conversations_of(state.calls(), tech_name(v.tech), v.exten, state.extensions().trunks(), context_->wall_clock());
+}
+
+bool equal_but_durations(std::string_view a, std::string_view b) {
+    static constexpr std::string_view kKey = "\"duration\":";
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i] == '"' && a.substr(i, kKey.size()) == kKey && b.substr(j, kKey.size()) == kKey) {
+            std::size_t backslashes = 0;
+            while (backslashes < i && a[i - 1 - backslashes] == '\\') ++backslashes;
+            if (backslashes % 2 == 0) {
+                i += kKey.size();
+                j += kKey.size();
+                auto skip_number = [](std::string_view s, std::size_t& k) {
+                    if (k < s.size() && s[k] == '-') ++k;
+                    while (k < s.size() && s[k] >= '0' && s[k] <= '9') ++k;
+                };
+                skip_number(a, i);
+                skip_number(b, j);
+                continue;
+            }
+        }
+        if (a[i] != b[j]) return false;
+        ++i;
+        ++j;
+    }
+    return i == a.size() && j == b.size();
 }
 
 std::string ExtensionsModule::unless_only_durations(const std::string& topic, std::string payload) const {
     const auto& asserted = context_->store.asserted();
     const auto it = asserted.find(topic);
     if (it == asserted.end() || it->second == payload || payload.find("\"duration\"") == std::string::npos) return payload;
-    auto without_durations = [](const std::string& text) {
-        auto j = nlohmann::ordered_json::parse(text, nullptr, false);
-        if (j.is_object() && j.contains("conversations") && j["conversations"].is_object())
-            for (auto& [id, conversation] : j["conversations"].items())
-                if (conversation.is_object()) conversation.erase("duration");
-        return j;
-    };
-    const auto now = without_durations(payload);
-    return !now.is_discarded() && now == without_durations(it->second) ? it->second : payload;
+    return equal_but_durations(payload, it->second) ? it->second : payload;
 }
 
 void ExtensionsModule::start(modules::Context& context) {

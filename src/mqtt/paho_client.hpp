@@ -55,7 +55,7 @@ private:
     class Listener;
     class DeliveryListener;
     void connect();
-    // Hands queued messages to Paho while fewer than kWindow are unacknowledged. Paho C's own
+    // Hands queued messages to Paho while fewer than window_ are unacknowledged. Paho C's own
     // command queue costs O(n) per message sent, so tens of thousands queued there at once
     // crawl (a 22,000-topic snapshot reached the broker at ~40 messages/s).
     void pump();
@@ -87,6 +87,7 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     OutboundQueue queue_;
     std::size_t in_flight_ = 0;
+    std::size_t window_ = 0;  // set at each connect: 256, or the broker's smaller Receive Maximum
     std::uint64_t publish_failures_ = 0;
     std::uint64_t messages_out_ = 0;
     std::uint64_t connections_ = 0;

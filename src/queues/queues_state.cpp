@@ -37,7 +37,7 @@ bool is_one(std::string_view v) { return v == "1" || iequals(v, "true") || iequa
 // The first of these headers the message has (events and list items name some fields differently).
 std::string_view first_of(const Message& m, std::initializer_list<std::string_view> names) {
     for (auto n : names)
-        if (const std::string* v = m.find(n)) return *v;
+        if (const auto v = m.find(n)) return *v;
     return {};
 }
 

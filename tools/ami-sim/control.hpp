@@ -44,13 +44,19 @@ struct ControlResult {
     bool shutdown = false;          // Event: Shutdown to every session, then close them
     std::optional<bool> pause_reads;
     std::optional<StormOptions> storm;  // start a storm (storm.cpp)
-    bool storm_stop = false;            // stop the running storm
+    bool storm_stop = false;            // stop the running storm, or drop a prepared one
+    // storm-prepare: the server generates the storm now and replies with its size and the time
+    // it took; storm-go: it sends the prepared storm at this rate (0: as fast as read).
+    std::optional<StormOptions> storm_prepare;
+    std::optional<double> storm_go;
+    std::optional<std::string> storm_log;  // storm-log: log each step's send time here ("": stop)
     bool reset = false;             // close every AMI connection with a TCP reset (SO_LINGER 0)
 };
 
 ControlResult run_control_command(ControlContext& context, std::string_view line);
 
-// storm, storm-status, storm-stop and backlog (storm.cpp); nullopt for any other command.
+// storm, storm-prepare, storm-go, storm-log, storm-status, storm-stop and backlog (storm.cpp);
+// nullopt for any other command.
 std::optional<ControlResult> storm_control(ControlContext& context, const std::string& command,
                                            const std::vector<std::string_view>& words);
 

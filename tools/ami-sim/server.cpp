@@ -7,12 +7,14 @@
 
 #include <array>
 #include <cstdio>
+#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include <spdlog/spdlog.h>
@@ -40,9 +42,20 @@ constexpr std::size_t kMaxControlLine = 16 * 1024 * 1024;
 // the slowest reader instead of growing the queues), in batches of kStormBatch events.
 constexpr std::size_t kStormHighWater = 256 * 1024;
 constexpr std::size_t kStormBatch = 256;
+// A prepared storm is handed to the clients in pieces of about kGoChunk bytes (whole steps) while
+// every target has less than kGoHighWater queued: big writes, bounded queues.
+constexpr std::size_t kGoChunk = 1024 * 1024;
+constexpr std::size_t kGoHighWater = 8 * 1024 * 1024;
 
 double epoch_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// CLOCK_REALTIME in nanoseconds: the storm log's clock, comparable with other processes' clocks.
+std::int64_t realtime_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 std::string printable(std::string_view text, std::size_t max = 120) {
@@ -65,6 +78,8 @@ public:
 
     void start();
     void send(std::string bytes);
+    // `length` bytes of `data` from `offset`, not copied (a prepared storm shared by every client).
+    void send_shared(std::shared_ptr<const std::string> data, std::size_t offset, std::size_t length);
     // Writes what is queued, then closes.
     void close_after_flush();
     // Closes now, dropping what is queued.
@@ -79,6 +94,9 @@ public:
     bool closing() const { return closing_; }
     std::size_t queued_bytes() const { return queued_bytes_; }
     std::uint64_t id() const { return id_; }
+    // When a write last completed (the bytes were handed to the kernel), on both clocks.
+    SteadyClock::time_point last_write() const { return last_write_; }
+    std::int64_t last_write_ns() const { return last_write_ns_; }
 
 private:
     void read();
@@ -88,6 +106,19 @@ private:
     void finish_close();
     void replay_next();
 
+    // Bytes waiting to be written: owned, or a view of shared bytes.
+    struct Chunk {
+        std::string owned;
+        std::shared_ptr<const std::string> shared;
+        std::size_t offset = 0;
+        std::size_t length = 0;
+        std::string_view bytes() const {
+            return shared ? std::string_view(*shared).substr(offset, length) : std::string_view(owned);
+        }
+    };
+    // Queues a chunk of `length` bytes; a client with too much queued is dropped.
+    void enqueue(Chunk chunk, std::size_t length);
+
     Server& server_;
     tcp::socket socket_;
     std::uint64_t id_;
@@ -95,8 +126,10 @@ private:
     ClientFramer framer_;
     std::array<char, 16384> buffer_{};
     std::string held_;            // received while reads were paused, processed on resume
-    std::deque<std::string> queue_;
+    std::deque<Chunk> queue_;
     std::size_t queued_bytes_ = 0;
+    SteadyClock::time_point last_write_{};
+    std::int64_t last_write_ns_ = 0;
     bool writing_ = false;
     bool reading_ = false;
     bool blocked_ = false;        // a failed login is waiting out its delay
@@ -167,7 +200,18 @@ private:
     void schedule_lively();
     void start_storm(const StormOptions& options);
     void storm_turn(std::uint64_t generation);
+    std::string prepare(const StormOptions& options);
+    std::string go(double rate);
+    void go_turn(std::uint64_t generation);
+    // The storm has handed out its last bytes: it is done once they are written.
+    void drain_storm(std::uint64_t generation);
     void end_storm(const char* state);
+    std::string set_storm_log(const std::string& path);
+    void log_steps(const std::vector<std::string>& extensions, std::span<const StormStep> steps, std::int64_t ns);
+    // The sessions the current storm goes to: every session with events on, or a prepared
+    // storm's targets.
+    std::vector<std::shared_ptr<AmiConnection>> storm_targets() const;
+    std::uint64_t storm_emitted() const;
     void stop();
     int logged_in_clients() const;
 
@@ -180,10 +224,17 @@ private:
     asio::signal_set signals_;
     asio::steady_timer lively_timer_;
     asio::steady_timer storm_timer_;
-    std::unique_ptr<Storm> storm_;
+    std::unique_ptr<Storm> storm_;                 // a live storm: generated as it is sent
+    std::shared_ptr<const PreparedStorm> prepared_;  // storm-prepare'd, then sent by storm-go
+    std::size_t prepared_next_ = 0;                // the next step of the prepared storm to send
+    double prepared_rate_ = 0;
+    std::vector<std::uint64_t> prepared_targets_;  // ids of the sessions storm-go sends to
+    bool storm_draining_ = false;                  // every byte handed out, waiting for the writes
     StormStatus storm_status_;
     std::uint64_t storm_generation_ = 0;  // a turn of an older storm does nothing
     SteadyClock::time_point storm_start_;
+    std::FILE* storm_log_ = nullptr;      // storm-log: one line per step
+    std::vector<StormStep> logged_steps_;
     LivelyScenario scenario_;
     std::vector<ReplayEvent> replay_;
     ActionLog actions_;
@@ -302,9 +353,26 @@ void AmiConnection::handle(const ClientFramer::Piece& piece) {
 }
 
 void AmiConnection::send(std::string bytes) {
-    if (closed_ || closing_ || bytes.empty()) return;
-    queued_bytes_ += bytes.size();
-    queue_.push_back(std::move(bytes));
+    if (bytes.empty()) return;
+    const std::size_t length = bytes.size();
+    Chunk chunk;
+    chunk.owned = std::move(bytes);
+    enqueue(std::move(chunk), length);
+}
+
+void AmiConnection::send_shared(std::shared_ptr<const std::string> data, std::size_t offset, std::size_t length) {
+    if (length == 0) return;
+    Chunk chunk;
+    chunk.shared = std::move(data);
+    chunk.offset = offset;
+    chunk.length = length;
+    enqueue(std::move(chunk), length);
+}
+
+void AmiConnection::enqueue(Chunk chunk, std::size_t length) {
+    if (closed_ || closing_) return;
+    queued_bytes_ += length;
+    queue_.push_back(std::move(chunk));
     if (queued_bytes_ > kMaxQueuedBytes) {
         spdlog::warn("ami#{} does not read: dropped with {} bytes queued", id_, queued_bytes_);
         abort();
@@ -320,14 +388,17 @@ void AmiConnection::write_next() {
         return;
     }
     writing_ = true;
-    asio::async_write(socket_, asio::buffer(queue_.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    const std::string_view bytes = queue_.front().bytes();
+    asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
         if (self->closed_) return;
         if (ec) {
             spdlog::info("ami#{} write failed ({})", self->id_, ec.message());
             self->abort();
             return;
         }
-        self->queued_bytes_ -= self->queue_.front().size();
+        self->last_write_ = SteadyClock::now();
+        self->last_write_ns_ = realtime_ns();
+        self->queued_bytes_ -= n;
         self->queue_.pop_front();
         self->write_next();
     });
@@ -506,7 +577,7 @@ void Server::record(std::string_view bytes) {
 
 void Server::broadcast(const Events& events) {
     std::string bytes;
-    for (const auto& event : events) bytes += event.serialize();
+    for (const auto& event : events) append_wire(bytes, event);
     if (bytes.empty()) return;
     // Copy: a failing send may remove a connection from the map.
     auto targets = connections_;
@@ -534,8 +605,8 @@ int Server::logged_in_clients() const {
 std::string Server::run_control(std::string_view line) {
     ControlContext context{.sim = sim_, .actions = actions_, .logged_in_clients = logged_in_clients(), .now = epoch_now(), .storm = {}};
     context.storm = storm_status_;
-    if (storm_) {
-        context.storm.emitted = storm_->emitted();
+    if (context.storm.state == "running") {
+        context.storm.emitted = storm_emitted();
         context.storm.seconds = std::chrono::duration<double>(SteadyClock::now() - storm_start_).count();
     }
     for (const auto& [id, connection] : connections_) {
@@ -543,7 +614,6 @@ std::string Server::run_control(std::string_view line) {
         context.backlog_total += connection->queued_bytes();
     }
     ControlResult result = run_control_command(context, line);
-    spdlog::info("control: {} -> {}", printable(line, 200), printable(result.reply, 200));
     if (!result.broadcast.empty()) broadcast(result.broadcast);
     if (result.raw) {
         auto targets = connections_;
@@ -558,8 +628,11 @@ std::string Server::run_control(std::string_view line) {
         for (auto& [id, connection] : targets) connection->reset();
     }
     if (result.shutdown) shutdown_sessions();
-    if (result.storm_stop && storm_) end_storm("stopped");
+    if (result.storm_stop && (storm_ || prepared_)) end_storm("stopped");
     if (result.storm) start_storm(*result.storm);
+    if (result.storm_prepare) result.reply = prepare(*result.storm_prepare);
+    if (result.storm_go) result.reply = go(*result.storm_go);
+    if (result.storm_log) result.reply = set_storm_log(*result.storm_log);
     if (result.pause_reads) {
         reads_paused_ = *result.pause_reads;
         if (!reads_paused_) {
@@ -567,6 +640,7 @@ std::string Server::run_control(std::string_view line) {
             for (auto& [id, connection] : targets) connection->resume_reading();
         }
     }
+    spdlog::info("control: {} -> {}", printable(line, 200), printable(result.reply, 200));
     return result.reply;
 }
 
@@ -589,6 +663,7 @@ void Server::schedule_lively() {
 
 void Server::start_storm(const StormOptions& options) {
     storm_ = std::make_unique<Storm>(sim_, options);
+    storm_draining_ = false;
     storm_start_ = SteadyClock::now();
     storm_status_ = StormStatus{"running", 0, options.events, 0};
     spdlog::info("storm: {} events{}", options.events,
@@ -596,13 +671,122 @@ void Server::start_storm(const StormOptions& options) {
     asio::post(io_, [this, generation = ++storm_generation_] { storm_turn(generation); });
 }
 
+std::vector<std::shared_ptr<AmiConnection>> Server::storm_targets() const {
+    std::vector<std::shared_ptr<AmiConnection>> targets;
+    if (prepared_) {
+        for (std::uint64_t id : prepared_targets_)
+            if (auto it = connections_.find(id); it != connections_.end()) targets.push_back(it->second);
+        return targets;
+    }
+    for (const auto& [id, connection] : connections_)
+        if (connection->session().events_on()) targets.push_back(connection);
+    return targets;
+}
+
+std::uint64_t Server::storm_emitted() const {
+    if (storm_) return storm_->emitted();
+    if (prepared_ && prepared_next_ > 0) return prepared_->steps[prepared_next_ - 1].events;
+    return storm_status_.emitted;
+}
+
+std::string Server::prepare(const StormOptions& options) {
+    const auto started = SteadyClock::now();
+    auto prepared = std::make_shared<PreparedStorm>(prepare_storm(sim_, options, epoch_now()));
+    const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.3f", seconds);
+    const std::string reply = "OK prepared " + std::to_string(prepared->events) + " " +
+                              std::to_string(prepared->bytes.size()) + " " + elapsed;
+    spdlog::info("storm prepared: {} events, {} steps, {} bytes in {} s", prepared->events, prepared->steps.size(),
+                 prepared->bytes.size(), elapsed);
+    prepared_ = std::move(prepared);
+    prepared_next_ = 0;
+    ++storm_generation_;
+    storm_status_ = StormStatus{"prepared", 0, prepared_->events, 0};
+    return reply;
+}
+
+std::string Server::go(double rate) {
+    prepared_targets_.clear();
+    for (const auto& [id, connection] : connections_)
+        if (connection->session().events_on()) prepared_targets_.push_back(id);
+    prepared_rate_ = rate;
+    prepared_next_ = 0;
+    storm_draining_ = false;
+    storm_start_ = SteadyClock::now();
+    storm_status_ = StormStatus{"running", 0, prepared_->events, 0};
+    spdlog::info("storm-go: {} events to {} sessions{}", prepared_->events, prepared_targets_.size(),
+                 rate > 0 ? " at " + std::to_string(rate) + "/s" : std::string(" as fast as read"));
+    asio::post(io_, [this, generation = ++storm_generation_] { go_turn(generation); });
+    return "OK storm " + std::to_string(prepared_->events) + " " + std::to_string(prepared_targets_.size());
+}
+
+std::string Server::set_storm_log(const std::string& path) {
+    if (storm_log_) std::fclose(storm_log_);
+    storm_log_ = nullptr;
+    if (path.empty()) return "OK";
+    storm_log_ = std::fopen(path.c_str(), "w");
+    if (!storm_log_) return "ERR cannot open " + path;
+    return "OK " + path;
+}
+
+void Server::log_steps(const std::vector<std::string>& extensions, std::span<const StormStep> steps, std::int64_t ns) {
+    if (!storm_log_) return;
+    for (const auto& step : steps)
+        std::fprintf(storm_log_, "%lld %s %.*s\n", static_cast<long long>(ns), extensions[step.extension].c_str(),
+                     static_cast<int>(storm_step_kind_name(step.kind).size()), storm_step_kind_name(step.kind).data());
+}
+
 void Server::end_storm(const char* state) {
     storm_timer_.cancel();
+    ++storm_generation_;
+    // Done: until the last byte was written to the slowest target; stopped: until now.
+    auto end = SteadyClock::now();
+    std::int64_t end_ns = realtime_ns();
+    if (std::string_view(state) == "done") {
+        end = storm_start_;
+        end_ns = 0;
+        for (const auto& connection : storm_targets())
+            if (connection->last_write() > end) {
+                end = connection->last_write();
+                end_ns = connection->last_write_ns();
+            }
+        if (end_ns == 0) end_ns = realtime_ns();
+    }
     storm_status_.state = state;
-    storm_status_.emitted = storm_->emitted();
-    storm_status_.seconds = std::chrono::duration<double>(SteadyClock::now() - storm_start_).count();
+    storm_status_.emitted = storm_emitted();
+    storm_status_.seconds = std::chrono::duration<double>(end - storm_start_).count();
     spdlog::info("storm {}: {} events in {:.3f} s", state, storm_status_.emitted, storm_status_.seconds);
+    // The harness's cue: the storm is over and its last byte was written at `end_ns`.
+    std::printf("ami-sim storm %s %llu %.6f %lld\n", state, static_cast<unsigned long long>(storm_status_.emitted),
+                storm_status_.seconds, static_cast<long long>(end_ns));
+    std::fflush(stdout);
+    if (storm_log_) {
+        std::fprintf(storm_log_, "# end %s events=%llu seconds=%.6f last_byte_ns=%lld\n", state,
+                     static_cast<unsigned long long>(storm_status_.emitted), storm_status_.seconds,
+                     static_cast<long long>(end_ns));
+        std::fflush(storm_log_);
+    }
     storm_.reset();
+    prepared_.reset();
+    prepared_targets_.clear();
+    storm_draining_ = false;
+}
+
+void Server::drain_storm(std::uint64_t generation) {
+    if (generation != storm_generation_) return;
+    storm_draining_ = true;
+    bool drained = true;
+    for (const auto& connection : storm_targets())
+        if (connection->queued_bytes() > 0) drained = false;
+    if (drained) {
+        end_storm("done");
+        return;
+    }
+    storm_timer_.expires_after(std::chrono::milliseconds(1));
+    storm_timer_.async_wait([this, generation](boost::system::error_code ec) {
+        if (!ec) drain_storm(generation);
+    });
 }
 
 // One batch, then the next turn: at once while every client keeps up, after a short wait when
@@ -610,14 +794,20 @@ void Server::end_storm(const char* state) {
 void Server::storm_turn(std::uint64_t generation) {
     if (!storm_ || generation != storm_generation_) return;
     if (storm_->done()) {
-        end_storm("done");
+        drain_storm(generation);
         return;
     }
     std::size_t backlog = 0;
     for (const auto& [id, connection] : connections_) backlog = std::max(backlog, connection->queued_bytes());
     const double elapsed = std::chrono::duration<double>(SteadyClock::now() - storm_start_).count();
     const std::size_t allowed = backlog >= kStormHighWater ? 0 : storm_->allowance(elapsed, kStormBatch);
-    if (allowed > 0) broadcast(storm_->next(allowed, epoch_now()));
+    if (allowed > 0) {
+        logged_steps_.clear();
+        const Events events = storm_->next(allowed, epoch_now(), storm_log_ ? &logged_steps_ : nullptr);
+        const std::int64_t ns = realtime_ns();
+        broadcast(events);
+        log_steps(storm_->extensions(), logged_steps_, ns);
+    }
     if (allowed == 0) {
         storm_timer_.expires_after(std::chrono::milliseconds(1));
         storm_timer_.async_wait([this, generation](boost::system::error_code ec) {
@@ -628,6 +818,59 @@ void Server::storm_turn(std::uint64_t generation) {
     asio::post(io_, [this, generation] { storm_turn(generation); });
 }
 
+// The prepared storm's next steps: at the rate, or (rate 0) about kGoChunk bytes while every
+// target has room; the bytes are shared by the targets, not copied.
+void Server::go_turn(std::uint64_t generation) {
+    if (!prepared_ || generation != storm_generation_) return;
+    const PreparedStorm& prepared = *prepared_;
+    const auto targets = storm_targets();
+    if (targets.empty() && !prepared_targets_.empty()) {
+        end_storm("stopped");  // every session it went to is gone
+        return;
+    }
+    if (prepared_next_ >= prepared.steps.size() || targets.empty()) {
+        prepared_next_ = prepared.steps.size();
+        drain_storm(generation);
+        return;
+    }
+    std::size_t backlog = 0;
+    for (const auto& connection : targets) backlog = std::max(backlog, connection->queued_bytes());
+    auto events_before = [&](std::size_t step) { return step == 0 ? 0 : prepared.steps[step - 1].events; };
+    auto offset_of = [&](std::size_t step) { return step == 0 ? 0 : prepared.steps[step - 1].end; };
+    std::size_t last = prepared_next_;
+    if (backlog < kGoHighWater) {
+        if (prepared_rate_ > 0) {
+            const double elapsed = std::chrono::duration<double>(SteadyClock::now() - storm_start_).count();
+            const auto due = static_cast<std::uint64_t>(std::floor(prepared_rate_ * elapsed));
+            while (last < prepared.steps.size() && events_before(last) < due) ++last;
+        } else {
+            const std::uint64_t begin = offset_of(prepared_next_);
+            while (last < prepared.steps.size() && (last == prepared_next_ || offset_of(last) - begin < kGoChunk)) ++last;
+        }
+    }
+    if (last == prepared_next_) {
+        storm_timer_.expires_after(std::chrono::milliseconds(1));
+        storm_timer_.async_wait([this, generation](boost::system::error_code ec) {
+            if (!ec) go_turn(generation);
+        });
+        return;
+    }
+    const std::uint64_t begin = offset_of(prepared_next_);
+    const std::uint64_t end = offset_of(last);
+    const std::shared_ptr<const std::string> bytes(prepared_, &prepared.bytes);
+    const std::int64_t ns = realtime_ns();
+    for (const auto& connection : targets) connection->send_shared(bytes, begin, end - begin);
+    if (storm_log_) {
+        logged_steps_.clear();
+        for (std::size_t i = prepared_next_; i < last; ++i)
+            logged_steps_.push_back({prepared.steps[i].extension, prepared.steps[i].kind,
+                                     static_cast<std::uint32_t>(prepared.steps[i].events - events_before(i))});
+        log_steps(prepared.extensions, logged_steps_, ns);
+    }
+    prepared_next_ = last;
+    asio::post(io_, [this, generation] { go_turn(generation); });
+}
+
 void Server::stop() {
     boost::system::error_code ec;
     ami_acceptor_.close(ec);
@@ -635,6 +878,9 @@ void Server::stop() {
     lively_timer_.cancel();
     storm_timer_.cancel();
     storm_.reset();
+    prepared_.reset();
+    if (storm_log_) std::fclose(storm_log_);
+    storm_log_ = nullptr;
     auto targets = connections_;
     for (auto& [id, connection] : targets) connection->abort();
     io_.stop();

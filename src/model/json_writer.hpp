@@ -1,0 +1,94 @@
+#pragma once
+// JSON text written straight into a string, without building a document first: the payloads
+// rendered at every change (extensions, calls, conversations) were mostly allocation in
+// nlohmann::ordered_json (a node and a key string per field). The text is byte for byte what
+// ordered_json::dump(-1, ' ', false, error_handler_t::replace) gives for the same fields in the
+// same order (the golden tests compare them): plain printable ASCII is copied, any other string
+// is escaped by nlohmann itself.
+#include <string>
+#include <string_view>
+
+namespace model {
+
+class JsonWriter {
+public:
+    JsonWriter& begin_object() {
+        separate();
+        out_ += '{';
+        need_comma_ = false;
+        return *this;
+    }
+    JsonWriter& end_object() {
+        out_ += '}';
+        need_comma_ = true;
+        return *this;
+    }
+    JsonWriter& begin_array() {
+        separate();
+        out_ += '[';
+        need_comma_ = false;
+        return *this;
+    }
+    JsonWriter& end_array() {
+        out_ += ']';
+        need_comma_ = true;
+        return *this;
+    }
+    // The name of the next value in an object.
+    JsonWriter& key(std::string_view name) {
+        separate();
+        quoted(name);
+        out_ += ':';
+        need_comma_ = false;
+        return *this;
+    }
+    JsonWriter& value(std::string_view s) {
+        separate();
+        quoted(s);
+        need_comma_ = true;
+        return *this;
+    }
+    JsonWriter& value(const char* s) { return value(std::string_view(s)); }
+    JsonWriter& value(const std::string& s) { return value(std::string_view(s)); }
+    JsonWriter& value(bool b) {
+        separate();
+        out_ += b ? "true" : "false";
+        need_comma_ = true;
+        return *this;
+    }
+    JsonWriter& value(long long n);
+    JsonWriter& value(int n) { return value(static_cast<long long>(n)); }
+    JsonWriter& null() {
+        separate();
+        out_ += "null";
+        need_comma_ = true;
+        return *this;
+    }
+    // Text that already is JSON (a nested object rendered elsewhere).
+    JsonWriter& raw(std::string_view json) {
+        separate();
+        out_ += json;
+        need_comma_ = true;
+        return *this;
+    }
+    // key(name).value(v) in one call.
+    template <typename T>
+    JsonWriter& field(std::string_view name, const T& v) {
+        key(name);
+        return value(v);
+    }
+
+    const std::string& text() const noexcept { return out_; }
+    std::string take() { return std::move(out_); }
+
+private:
+    void separate() {
+        if (need_comma_) out_ += ',';
+    }
+    void quoted(std::string_view s);
+
+    std::string out_;
+    bool need_comma_ = false;
+};
+
+}  // namespace model
