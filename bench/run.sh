@@ -8,6 +8,8 @@
 # the Node.js peer (bench/peer, npm ci) unless --no-peer; then, with the simulator holding
 # --extensions extensions:
 #   startup     launch of the bridge -> every extension's status retained at a subscriber
+#   latency     --latency-events device state changes at --latency-rate events/s: from the
+#               simulator writing each one to the subscriber receiving the status it changes
 #   memory/idle --calls answered calls held, then the bridge's RSS and its CPU over 5 idle seconds
 #   throughput  a prepared storm of --events AMI events (device and extension states,
 #               registrations, whole calls, queue callers) written as fast as the bridge reads:
@@ -17,8 +19,6 @@
 #   ceiling     the messages of the throughput phase, pre-built, through a bare Paho publisher to
 #               the same broker and the same kind of subscriber: the bridge's messages/s as a
 #               fraction of it
-#   latency     --latency-events device state changes at --latency-rate events/s: from the
-#               simulator writing each one to the subscriber receiving the status it changes
 #   peer        the same storm through bench/peer (Node.js, asterisk-manager + mqtt)
 # and prints one table. Exit status 0 when the run completed (the table says which targets hold).
 set -euo pipefail
@@ -75,27 +75,13 @@ fi
 # --- processes -------------------------------------------------------------------------------
 WORK="$(mktemp -d /tmp/pbx2mqtt-bench.XXXXXX)"
 PIDS=()
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    stop_all
     if ((KEEP)); then log "work files kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-wait_for() {  # wait_for SECONDS COMMAND...
-    local deadline=$((SECONDS + $1)); shift
-    until "$@"; do
-        if ((SECONDS >= deadline)); then return 1; fi
-        sleep 0.05
-    done
-}
-control() {  # one control line, one reply line
-    local reply
-    exec 3<>"/dev/tcp/127.0.0.1/$CONTROL_PORT"
-    printf '%s\n' "$1" >&3
-    IFS= read -r reply <&3
-    exec 3<&-
-    printf '%s\n' "$reply"
-}
 json() {  # json FILE KEY: a number from a one-line JSON object
     sed -n "s/.*\"$2\":\([-0-9.]*\).*/\1/p" "$1"
 }
@@ -163,6 +149,15 @@ read -r _ T1 STARTUP_STATUSES STARTUP_MESSAGES <<<"$line"
 STARTUP_S=$(awk -v a="$T0" -v b="$T1" 'BEGIN {printf "%.2f", (b - a) / 1e9}')
 log "startup: ${STARTUP_S} s ($STARTUP_STATUSES statuses, $STARTUP_MESSAGES messages)"
 
+# --- latency ---------------------------------------------------------------------------------
+# First, on the PBX as it started (every extension registered and idle, no call): every step of a
+# devstate storm then changes its extension's status, so each step has one status message.
+log "latency: $LAT_EVENTS device state events at $LAT_RATE/s"
+control "storm-log $WORK/steps.txt" >/dev/null
+"$DRIVER" latency --mqtt "$MQTT_URI" --control "$CONTROL_PORT" --command "storm $LAT_EVENTS $LAT_RATE devstate" \
+    --steps "$WORK/steps.txt" --prefix pbx >"$WORK/latency.json" || true
+control "storm-log off" >/dev/null
+log "latency: $(cat "$WORK/latency.json")"
 # --- held calls, memory, idle ----------------------------------------------------------------
 if ((CALLS > 0)); then
     reply="$(control "calls $CALLS")"
@@ -193,13 +188,6 @@ log "ceiling: the captured messages through a bare Paho publisher"
 "$DRIVER" ceiling --mqtt "$MQTT_URI" --replay "$WORK/capture.txt" --from-prefix pbx --to-prefix ceiling >"$WORK/ceiling.json"
 log "ceiling: $(cat "$WORK/ceiling.json")"
 
-# --- latency ---------------------------------------------------------------------------------
-log "latency: $LAT_EVENTS device state events at $LAT_RATE/s"
-control "storm-log $WORK/steps.txt" >/dev/null
-"$DRIVER" latency --mqtt "$MQTT_URI" --control "$CONTROL_PORT" --command "storm $LAT_EVENTS $LAT_RATE devstate" \
-    --steps "$WORK/steps.txt" --prefix pbx >"$WORK/latency.json" || true
-control "storm-log off" >/dev/null
-log "latency: $(cat "$WORK/latency.json")"
 stop_pid "$BRIDGE_PID"
 
 # --- peer ------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
-if [[ "$BUILD_DIR" == @* || ! -x "$BUILD_DIR/pbx2mqtt" || ! -x "$BUILD_DIR/tools/ami-sim/ami-sim" ]]; then
+if [[ "$BUILD_DIR" == @* || ! -x "$BUILD_DIR/pbx2mqtt" || ! -x "$BUILD_DIR/tools/ami-sim/ami-sim" || ! -x "$BUILD_DIR/bench/bench_driver" ]]; then
     echo "no pbx2mqtt / tools/ami-sim/ami-sim in '$BUILD_DIR' (use --build DIR)" >&2
     exit 2
 fi
@@ -39,31 +39,13 @@ SIM_BIN="$BUILD_DIR/tools/ami-sim/ami-sim"
 
 WORK="$(mktemp -d /tmp/pbx2mqtt-soak.XXXXXX)"
 PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cleanup() { stop_all; }
 trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_for() {  # wait_for SECONDS COMMAND...
-    local deadline=$((SECONDS + $1)); shift
-    until "$@"; do
-        if ((SECONDS >= deadline)); then return 1; fi
-        sleep 0.1
-    done
-}
+free_port() { "$BUILD_DIR/bench/bench_driver" port; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-control() {  # one control line, one reply line
-    local reply
-    exec 3<>"/dev/tcp/127.0.0.1/$CONTROL_PORT"
-    printf '%s\n' "$1" >&3
-    IFS= read -r reply <&3
-    exec 3<&-
-    printf '%s\n' "$reply"
-}
 
 # mosquitto
 MQTT_PORT="$(free_port)"

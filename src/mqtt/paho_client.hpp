@@ -60,6 +60,7 @@ private:
     // crawl (a 22,000-topic snapshot reached the broker at ~40 messages/s).
     void pump();
     void send_now(const OutgoingMessage& m, bool tracked);
+    void release_memory_after_burst();
     void delivered(unsigned generation);
     void publish_failed(const std::string& topic, int code, bool retained);
     void on_connect_result(bool ok, const std::string& error);
@@ -87,7 +88,8 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     OutboundQueue queue_;
     std::size_t in_flight_ = 0;
-    std::size_t window_ = 0;  // set at each connect: 256, or the broker's smaller Receive Maximum
+    std::size_t window_ = 0;
+    std::size_t backlog_peak_ = 0;  // the longest queue since the last burst drained  // set at each connect: 256, or the broker's smaller Receive Maximum
     std::uint64_t publish_failures_ = 0;
     std::uint64_t messages_out_ = 0;
     std::uint64_t connections_ = 0;
