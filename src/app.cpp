@@ -63,7 +63,8 @@ core::CoreOptions core_options(const config::Config& c) {
     core::CoreOptions o;
     o.session = session_options(c);
     o.trunks = std::set<std::string>(c.pbx.trunks.begin(), c.pbx.trunks.end());
-    o.base_topic = c.mqtt.base_topic;
+    o.base_topic = c.topic_root();  // with [pbx] node_id, every topic lives under <base>/<node_id>
+    o.node_id = c.pbx.node_id;
     o.qos = c.mqtt.qos;
     o.version = kVersion;
     o.started_at = iso8601_now();
@@ -99,9 +100,8 @@ struct App::Impl {
     bool stopping = false;
 
     explicit Impl(config::Config c) : config(std::move(c)) {
-        const std::string base = config.mqtt.base_topic;
         mqtt = std::make_unique<mqtt::PahoClient>(
-            io, config.mqtt, base + "/bridge/state",
+            io, config.mqtt, mqtt::Topics(config.topic_root()).bridge_state(),
             mqtt::PahoCallbacks{[this] { core->mqtt_connected(); }, [] {},
                                 [this](const mqtt::IncomingMessage& m) {
                                     core->mqtt_message(m, std::chrono::steady_clock::now());
@@ -219,7 +219,7 @@ struct App::Impl {
 
     int run() {
         spdlog::info("pbx2mqtt {} starting: AMI {}@{}:{}, MQTT {} base '{}'", kVersion, config.ami.username, config.ami.host,
-                     config.ami.port, config.mqtt.uri, config.mqtt.base_topic);
+                     config.ami.port, config.mqtt.uri, config.topic_root());
         wait_signal();
         core->start();
         schedule_stats();

@@ -458,8 +458,32 @@ void read_mqtt(Section& s, const Getenv& env, const fs::path& base_dir, MqttConf
     s.report_unknown_keys();
 }
 
+// The first levels a bridge publishes or listens to under its root: a node id equal to one of
+// them would put that node's tree inside the tree of a bridge without a node id on the same base.
+constexpr std::array<std::string_view, 11> kReservedNodeIds{"ami",      "bridge",   "calls",  "cmd",    "conferences", "events",
+                                                            "extensions", "parkings", "queues", "trunks", "voicemail"};
+constexpr std::size_t kMaxNodeIdLength = 64;
+
+// A node id is one topic level that is also usable as it is in client ids and Home Assistant
+// unique ids: ASCII letters, digits, '-' and '_'.
+std::optional<std::string> check_node_id(std::string_view id) {
+    if (id.empty()) return "must not be empty (leave it out for a single PBX)";
+    if (id.size() > kMaxNodeIdLength) return "must be at most " + std::to_string(kMaxNodeIdLength) + " characters";
+    const bool plain = std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+    if (!plain) return "must be one topic level of letters, digits, '-' and '_' (no '/', '+', '#')";
+    if (std::find(kReservedNodeIds.begin(), kReservedNodeIds.end(), id) != kReservedNodeIds.end())
+        return "must not be '" + std::string(id) + "': the bridge uses that level itself";
+    return std::nullopt;
+}
+
 void read_pbx(Section& s, PbxConfig& pbx) {
     if (auto v = s.string_array("trunks")) pbx.trunks = std::move(*v);
+    if (auto v = s.string("node_id")) {
+        if (auto problem = check_node_id(*v)) s.errors().at(*s.find("node_id"), s.quoted("node_id") + " " + *problem);
+        else pbx.node_id = *v;
+    }
     s.report_unknown_keys();
 }
 

@@ -71,6 +71,9 @@ struct MqttConfig {
 
 struct PbxConfig {
     std::vector<std::string> trunks;                     // peer/endpoint names that are trunks, not extensions
+    // One PBX among many on one MQTT fabric: its topics live under <base_topic>/<node_id>/
+    // (docs/scaling.md). Empty: directly under <base_topic>, the single-PBX tree.
+    std::string node_id;
 
     bool operator==(const PbxConfig&) const = default;
 };
@@ -119,6 +122,8 @@ struct Config {
     HomeAssistantConfig homeassistant;
     std::string source;                                  // file path, or the name given to parse_string
 
+    // The root of every topic of this bridge: "<base_topic>/<node_id>", or base_topic alone.
+    std::string topic_root() const { return pbx.node_id.empty() ? mqtt.base_topic : mqtt.base_topic + "/" + pbx.node_id; }
     bool operator==(const Config&) const = default;
 };
 

@@ -52,6 +52,8 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
     diff("mqtt.tls_verify_hostname", m.tls_verify_hostname, n.tls_verify_hostname, plan.mqtt_reconnect);
 
     diff("pbx.trunks", running.pbx.trunks, next.pbx.trunks, plan.trunks);
+    if (running.pbx.node_id != next.pbx.node_id)
+        plan.refused.emplace_back("pbx.node_id changes need a restart (still publishing under '" + running.topic_root() + "')");
 
     const CommandsConfig& c = running.commands;
     const CommandsConfig& d = next.commands;
@@ -82,6 +84,7 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
 Config reloaded_config(const Config& running, const Config& next) {
     Config out = next;
     out.mqtt.base_topic = running.mqtt.base_topic;
+    out.pbx.node_id = running.pbx.node_id;
     out.mqtt.qos = running.mqtt.qos;
     out.homeassistant = running.homeassistant;
     return out;

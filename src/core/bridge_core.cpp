@@ -31,7 +31,7 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
     : options_(std::move(options)),
       port_(port),
       topics_(options_.base_topic),
-      store_(port, options_.qos),
+      store_(port, options_.qos, options_.base_topic),
       state_(options_.trunks),
       session_(options_.session,
                ami::SessionCallbacks{
@@ -45,6 +45,7 @@ BridgeCore::BridgeCore(CoreOptions options, mqtt::Port& port)
       context_{state_, store_, port, topics_, status_, options_.qos, options_.wall_clock} {
     status_.version = options_.version;
     status_.started_at = options_.started_at;
+    status_.node_id = options_.node_id;
     status_.ami_host = options_.ami_host;
     status_.ami_port = options_.ami_port;
     modules_.push_back(std::make_unique<modules::BridgeModule>());

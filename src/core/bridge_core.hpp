@@ -30,7 +30,8 @@ namespace core {
 struct CoreOptions {
     ami::SessionOptions session;
     std::set<std::string> trunks;
-    std::string base_topic = "pbx";
+    std::string base_topic = "pbx";  // the root of every topic: [mqtt] base_topic, plus /<node_id> when set
+    std::string node_id;             // [pbx] node_id, shown in bridge/info
     int qos = 1;
     std::string version;
     std::string started_at;  // ISO 8601

@@ -14,6 +14,7 @@ std::string BridgeModule::render_info(const BridgeStatus& s) {
     nlohmann::ordered_json j;
     j["version"] = s.version;
     j["started_at"] = s.started_at;
+    j["node_id"] = s.node_id;
     j["asterisk"] = {{"version", s.asterisk_version}, {"ami_version", s.ami_version}};
     j["ami"] = {{"connected", s.ami_connected}, {"state", s.ami_state}, {"host", s.ami_host}, {"port", s.ami_port}};
     return j.dump();

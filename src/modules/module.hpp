@@ -16,6 +16,7 @@ namespace modules {
 struct BridgeStatus {
     std::string version;
     std::string started_at;  // ISO 8601, UTC
+    std::string node_id;     // [pbx] node_id; "" for a single PBX
     bool ami_connected = false;
     std::string ami_state = "disconnected";  // disconnected, connecting, authenticating, synchronizing, connected
     std::string ami_host;

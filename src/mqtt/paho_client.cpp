@@ -312,10 +312,10 @@ void PahoClient::publish_failed(const std::string& topic, int code, bool retaine
 void PahoClient::delivered(unsigned generation) {
     if (generation != generation_) return;
     if (in_flight_ > 0) --in_flight_;
-    // Refill once half the window is free, not at every acknowledgement: the publishes then go
-    // to Paho back to back instead of one per wake-up, each contending for Paho's lock with its
-    // sending thread (measured: fewer context switches per message under load).
-    if (in_flight_ <= window_ / 2) pump();
+    // One publish per acknowledgement. Refilling only once half the window was free (to hand
+    // Paho publishes back to back) made a 10,000-extension snapshot 4x slower with mosquitto's
+    // Receive Maximum of 20: Paho then holds publishes it may not send yet and sleeps.
+    pump();
 }
 
 void PahoClient::send_now(const OutgoingMessage& m, bool tracked) {

@@ -17,9 +17,15 @@ void RetainedStore::send(const std::string& topic, const std::string& payload) {
 }
 
 void RetainedStore::track(const std::string& topic, bool present) {
-    // <base>/<collection>/<id> exactly: three levels.
-    const std::size_t a = topic.find('/');
-    if (a == std::string::npos) return;
+    // <base>/<collection>/<id> exactly.
+    std::size_t a = 0;
+    if (base_prefix_.empty()) {
+        a = topic.find('/');
+        if (a == std::string::npos) return;
+    } else {
+        if (topic.size() <= base_prefix_.size() || topic.compare(0, base_prefix_.size(), base_prefix_) != 0) return;
+        a = base_prefix_.size() - 1;
+    }
     const std::size_t b = topic.find('/', a + 1);
     if (b == std::string::npos || topic.find('/', b + 1) != std::string::npos) return;
     std::string collection = topic.substr(a + 1, b - a - 1);

@@ -17,7 +17,10 @@ namespace mqtt {
 
 class RetainedStore {
 public:
-    RetainedStore(Port& port, int qos) : port_(port), qos_(qos) {}
+    // `base`: the root of the bridge's topics (one level or more: "pbx", "pbx/site-a"), which the
+    // entity ids are counted from; empty: the first level of each topic.
+    RetainedStore(Port& port, int qos, const std::string& base = {})
+        : port_(port), qos_(qos), base_prefix_(base.empty() ? std::string() : base + "/") {}
 
     // Publishes when the value differs from the one asserted now; returns whether it did change.
     bool set(const std::string& topic, std::string payload);
@@ -54,6 +57,7 @@ private:
 
     Port& port_;
     int qos_;
+    std::string base_prefix_;  // "<base>/", or "" (then the base is the first level)
     std::map<std::string, std::string> asserted_;
     // Topics cleared while the broker was unreachable: their empty payload is still owed.
     std::set<std::string> clears_owed_;

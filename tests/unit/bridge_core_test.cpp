@@ -19,8 +19,12 @@ struct Harness {
     std::unique_ptr<FixturePbx> pbx;
     ami::Clock::time_point now = ami::Clock::time_point(std::chrono::seconds(1000));
 
-    Harness(const std::string& flavor, std::set<std::string> trunks) {
+    Harness(const std::string& flavor, std::set<std::string> trunks, const std::string& node_id = {}) {
         core::CoreOptions o;
+        if (!node_id.empty()) {
+            o.base_topic = "pbx/" + node_id;  // what the daemon passes: config::Config::topic_root()
+            o.node_id = node_id;
+        }
         o.session.username = "bridge";
         o.session.secret = "bridgepass";
         o.trunks = std::move(trunks);
@@ -78,6 +82,34 @@ TEST(BridgeCore, Asterisk20SnapshotPublishesTheExtensionTree) {
     EXPECT_EQ(h.ext("2005")["ip"], "");
     EXPECT_EQ(h.ext("2005")["port"], 0);
     EXPECT_EQ(h.ext("2006")["name"], "Frank (never registered)");  // no SIPshowpeer recorded: the description
+}
+
+TEST(BridgeCore, NodeIdPutsEveryTopicUnderItsLevel) {
+    Harness single("asterisk20-chansip", {"trunk1"});
+    Harness node("asterisk20-chansip", {"trunk1"}, "site-a");
+    const auto single_tree = single.port.retained();
+    const auto node_tree = node.port.retained();
+    EXPECT_EQ(nlohmann::json::parse(single_tree.at("pbx/bridge/info"))["node_id"], "");
+    EXPECT_EQ(nlohmann::json::parse(node_tree.at("pbx/site-a/bridge/info"))["node_id"], "site-a");
+    // The same tree, one level down; nothing outside it.
+    std::map<std::string, std::string> moved;
+    for (const auto& [topic, payload] : single_tree) {
+        if (topic == "pbx/bridge/info") continue;
+        moved["pbx/site-a/" + topic.substr(4)] = payload;
+    }
+    std::map<std::string, std::string> node_rest = node_tree;
+    node_rest.erase("pbx/site-a/bridge/info");
+    EXPECT_EQ(node_rest, moved);
+    EXPECT_EQ(node.port.subscriptions.front(), "pbx/site-a/cmd/+");
+    for (const auto& filter : node.port.subscriptions) EXPECT_EQ(filter.rfind("pbx/site-a/", 0), 0u) << filter;
+    // A command for another node, or for the single-PBX tree, is not this bridge's: no reply.
+    const std::size_t before = node.port.published.size();
+    node.core->mqtt_message({"pbx/site-b/cmd/log_level", R"({"level":"debug"})", false, std::nullopt, std::nullopt}, node.now);
+    node.core->mqtt_message({"pbx/cmd/log_level", R"({"level":"debug"})", false, std::nullopt, std::nullopt}, node.now);
+    EXPECT_EQ(node.port.published.size(), before);
+    node.core->mqtt_message({"pbx/site-a/cmd/log_level", R"({"level":"debug"})", false, std::nullopt, std::nullopt}, node.now);
+    ASSERT_EQ(node.port.published.size(), before + 1);
+    EXPECT_EQ(node.port.published.back().topic, "pbx/site-a/cmd/log_level/result");
 }
 
 TEST(BridgeCore, WithoutTrunkConfigTheTrunkIsAnExtension) {

@@ -98,6 +98,17 @@ TEST(ConfigReload, BaseTopicAndQosAreRefusedAndKeptWhileTheRestApplies) {
     EXPECT_EQ(again.refused.size(), 2u);
 }
 
+TEST(ConfigReload, NodeIdIsRefusedAndKept) {
+    const auto running = load();
+    const auto next = load({}, "[pbx]\nnode_id = \"site-a\"\n");
+    const auto plan = config::plan_reload(running, next);
+    EXPECT_TRUE(plan.applied.empty());
+    ASSERT_EQ(plan.refused.size(), 1u);
+    EXPECT_EQ(plan.refused[0], "pbx.node_id changes need a restart (still publishing under 'pbx')");
+    EXPECT_EQ(config::reloaded_config(running, next).pbx.node_id, "");
+    EXPECT_EQ(config::reloaded_config(running, next).topic_root(), "pbx");
+}
+
 TEST(ConfigReload, HomeAssistantChangesAreRefusedAndKept) {
     const auto running = load();
     const auto next = load({}, "[homeassistant]\nenabled = true\n");

@@ -304,6 +304,26 @@ TEST(ConfigErrors, PbxAndLogValues) {
     expect_errors(pbx + "trunks = [\n  \"ok\",\n  \"a\\nb\",\n]\n",
                   {"test.toml:6:3: 'pbx.trunks[1]' must not contain CR, LF or NUL"});
     expect_errors(pbx + "peers = []\n", {"test.toml:4:1: unknown key 'pbx.peers'"});
+    expect_errors(pbx + "node_id = \"\"\n", {"test.toml:4:11: 'pbx.node_id' must not be empty (leave it out for a single PBX)"});
+    for (const char* bad : {"site/a", "site+", "#", "site a", "site\\u0000", "s\u00e9te", "site.a"})
+        expect_errors(pbx + "node_id = \"" + bad + "\"\n",
+                      {"test.toml:4:11: 'pbx.node_id' must be one topic level of letters, digits, '-' and '_' (no '/', '+', '#')"});
+    expect_errors(pbx + "node_id = \"" + std::string(65, 'a') + "\"\n", {"test.toml:4:11: 'pbx.node_id' must be at most 64 characters"});
+    expect_errors(pbx + "node_id = \"extensions\"\n",
+                  {"test.toml:4:11: 'pbx.node_id' must not be 'extensions': the bridge uses that level itself"});
+    expect_errors(pbx + "node_id = 7\n", {"test.toml:4:11: 'pbx.node_id' must be a string"});
+}
+
+TEST(ConfigParse, NodeIdPutsTheTreeOneLevelDown) {
+    auto single = config::parse_string(std::string(kMinimal), "test.toml", no_env());
+    ASSERT_TRUE(single.ok());
+    EXPECT_EQ(single.config->pbx.node_id, "");
+    EXPECT_EQ(single.config->topic_root(), "pbx");
+    auto node = config::parse_string(std::string(kMinimal) + "[mqtt]\nbase_topic = \"acme/pbx\"\n[pbx]\nnode_id = \"Site_A-2\"\n",
+                                     "test.toml", no_env());
+    ASSERT_TRUE(node.ok()) << node.errors.front().to_string();
+    EXPECT_EQ(node.config->pbx.node_id, "Site_A-2");
+    EXPECT_EQ(node.config->topic_root(), "acme/pbx/Site_A-2");
 
     const std::string log = std::string(kMinimal) + "[log]\n";
     expect_errors(log + "level = \"verbose\"\n",

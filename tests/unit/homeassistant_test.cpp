@@ -170,6 +170,32 @@ TEST(HomeAssistant, BirthMessageRepublishesEveryConfigAndStatusChangesPublishNon
     EXPECT_TRUE(h.port.published.empty());
 }
 
+// With [pbx] node_id the bridge's base is "<base_topic>/<node_id>": two PBXs on one Home Assistant
+// get two devices, distinct unique ids and config topics, each wired to its own node's topics.
+TEST(HomeAssistant, NodeIdsKeepDevicesAndUniqueIdsApart) {
+    Harness h;
+    homeassistant::DiscoveryOptions a, b;
+    a.base_topic = "pbx/site-a";
+    b.base_topic = "pbx/site-b";
+    const auto configs_a = homeassistant::discovery_configs(h.core->state(), a);
+    const auto configs_b = homeassistant::discovery_configs(h.core->state(), b);
+    ASSERT_FALSE(configs_a.empty());
+    ASSERT_EQ(configs_a.size(), configs_b.size());
+    std::set<std::string> unique_ids;
+    for (const auto* configs : {&configs_a, &configs_b}) {
+        for (const auto& [topic, payload] : *configs) {
+            const auto j = nlohmann::json::parse(payload);
+            EXPECT_TRUE(unique_ids.insert(j["unique_id"].get<std::string>()).second) << j["unique_id"];
+            EXPECT_FALSE(configs_a.count(topic) && configs_b.count(topic)) << topic;
+        }
+    }
+    const auto status = configs_a.at("homeassistant/sensor/pbx2mqtt_pbx_site-a/pbx2mqtt_pbx_site-a_ext_2001_status/config");
+    const auto j = nlohmann::json::parse(status);
+    EXPECT_EQ(j["state_topic"], "pbx/site-a/extensions/2001/status");
+    EXPECT_EQ(j["availability"][0]["topic"], "pbx/site-a/bridge/state");
+    EXPECT_EQ(j["device"]["identifiers"][0], "pbx2mqtt_pbx_site-a");
+}
+
 TEST(HomeAssistant, OffByDefault) {
     Harness h(false);
     EXPECT_TRUE(h.configs().empty());

@@ -18,6 +18,23 @@ TEST(RetainedStore, PublishesOnlyWhatChanged) {
     EXPECT_TRUE(port.published[1].retain);
 }
 
+// The ids of the inventory are counted from the base, which may have several levels
+// ("acme/pbx", or "pbx/site-a" with a node id).
+TEST(RetainedStore, EntityIdsUnderABaseOfSeveralLevels) {
+    testsupport::RecordingPort port;
+    mqtt::RetainedStore store(port, 1, "pbx/site-a");
+    store.set("pbx/site-a/extensions/2001", "{}");
+    store.set("pbx/site-a/extensions/2001/status", "online");
+    store.set("pbx/site-a/queues/401", "{}");
+    store.set("pbx/site-a/queues/401/members/SIP_2003", "{}");
+    store.set("pbx/site-b/extensions/9999", "{}");  // not under this base
+    EXPECT_EQ(store.entity_ids("extensions"), (std::set<std::string>{"2001"}));
+    EXPECT_EQ(store.entity_ids("queues"), (std::set<std::string>{"401"}));
+    EXPECT_TRUE(store.entity_ids("site-a").empty());
+    store.clear("pbx/site-a/extensions/2001");
+    EXPECT_TRUE(store.entity_ids("extensions").empty());
+}
+
 TEST(RetainedStore, ReassertSendsTheCurrentValueNotAnOlderOne) {
     testsupport::RecordingPort port;
     mqtt::RetainedStore store(port, 1);
