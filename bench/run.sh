@@ -97,6 +97,9 @@ listener $MQTT_PORT 127.0.0.1
 allow_anonymous true
 persistence false
 max_queued_messages 0
+# Nagle's algorithm on the broker's sockets (mosquitto's default) held small messages to the
+# subscriber for up to one delayed ACK: latency p50 17 ms instead of 0.5 ms, run to run.
+set_tcp_nodelay true
 EOF
 if [[ "$(id -u)" == 0 ]]; then echo "user root" >>"$WORK/mosquitto.conf"; fi
 mosquitto -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
@@ -152,6 +155,7 @@ log "startup: ${STARTUP_S} s ($STARTUP_STATUSES statuses, $STARTUP_MESSAGES mess
 # --- latency ---------------------------------------------------------------------------------
 # First, on the PBX as it started (every extension registered and idle, no call): every step of a
 # devstate storm then changes its extension's status, so each step has one status message.
+sleep 3  # the rest of the snapshot's messages (dnd, queues...) drains first: steady state
 log "latency: $LAT_EVENTS device state events at $LAT_RATE/s"
 control "storm-log $WORK/steps.txt" >/dev/null
 "$DRIVER" latency --mqtt "$MQTT_URI" --control "$CONTROL_PORT" --command "storm $LAT_EVENTS $LAT_RATE devstate" \

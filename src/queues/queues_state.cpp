@@ -139,6 +139,7 @@ void QueuesState::add_queue_params(const Message& m) {
     q.talktime = to_number<int>(m.get("TalkTime"));
     q.service_level = to_number<int>(m.get("ServiceLevel"));
     q.service_level_perf = to_double(m.get("ServicelevelPerf"));
+    q.completed_in_sl = static_cast<int>(std::lround(q.service_level_perf * q.completed / 100.0));
 }
 
 void QueuesState::add_queue_member(const Message& m) {
@@ -297,6 +298,10 @@ void QueuesState::apply_event(const Message& e, model::Timestamp now, model::Cha
         // The call's own HoldTime/TalkTime, not the queue's averages (those stay as QueueParams said).
         Queue& q = upsert(queue_name);
         ++q.completed;
+        // app_queue counts a call answered within the service level (its hold time, as this
+        // event gives it) and prints the share with one decimal in QueueParams.
+        if (to_number<int>(e.get("HoldTime")) <= q.service_level) ++q.completed_in_sl;
+        q.service_level_perf = std::round(q.completed_in_sl * 1000.0 / q.completed) / 10.0;
         if (auto it = q.members.find(std::string(e.get("Interface"))); it != q.members.end()) it->second.agent_connected = false;
         changes.queues.insert(queue_id);
         auto payload = agent_payload(e);

@@ -65,7 +65,10 @@ struct Queue {
     int holdtime = 0;          // app_queue's average hold time (s), as of the last QueueParams
     int talktime = 0;          // app_queue's average talk time (s), as of the last QueueParams
     int service_level = 0;     // seconds
-    double service_level_perf = 0.0;  // % answered within service_level, as of the last QueueParams
+    // % of completed calls answered within service_level: from QueueParams, then kept live as
+    // app_queue does (callscompletedinsl / callscompleted), one decimal as QueueParams prints it.
+    double service_level_perf = 0.0;
+    int completed_in_sl = 0;   // completed calls answered within service_level
     std::vector<Caller> callers;            // ordered by position, positions 1..n
     std::map<std::string, Member> members;  // by interface
     bool operator==(const Queue&) const = default;

@@ -421,4 +421,31 @@ TEST(QueueModule, UnchangedMemberIsNotRepublished) {
     EXPECT_EQ(h.retained("pbx/queues/401")["members"], json::parse(R"({"available":1,"busy":0,"paused":0,"total":2})"));
 }
 
+TEST(QueueModel, ServiceLevelPerformanceFollowsCompletedCallsAsAFreshSnapshotWouldShowIt) {
+    // A bridge that stayed up must show what QueueParams would say now (a fresh bridge reads that):
+    // 2 of 3 calls within 60 s ("66.7"), then one answered after 10 s, then one after 90 s.
+    queues::QueuesState state;
+    state.add_queue_params(message({{"Event", "QueueParams"}, {"Queue", "401"}, {"Strategy", "ringall"}, {"Calls", "0"},
+                                    {"Holdtime", "4"}, {"TalkTime", "30"}, {"Completed", "3"}, {"Abandoned", "0"},
+                                    {"ServiceLevel", "60"}, {"ServicelevelPerf", "66.7"}}));
+    const auto t = testsupport::parse_iso8601("2026-11-27T17:41:13.400Z");
+    auto complete = [&](const char* hold) {
+        model::ChangeSet c;
+        state.apply_event(message({{"Event", "AgentComplete"}, {"Queue", "401"}, {"Interface", "SIP/2003"}, {"MemberName", "Carol"},
+                                   {"HoldTime", hold}, {"TalkTime", "12"}, {"Reason", "caller"}}),
+                          t, c);
+        EXPECT_EQ(c.queues.count("401"), 1u);
+        return json::parse(queues::QueuesModule::render(*state.find("401")));
+    };
+    auto j = complete("10");
+    EXPECT_EQ(j["completed"], 4);
+    EXPECT_EQ(j["service_level_perf"], 75.0);
+    j = complete("90");
+    EXPECT_EQ(j["completed"], 5);
+    EXPECT_EQ(j["service_level_perf"], 60.0);
+    j = complete("60");  // at the threshold: within
+    EXPECT_EQ(j["service_level_perf"], 66.7);
+    EXPECT_EQ(j.dump().find("\"service_level_perf\":66.7"), j.dump().find("service_level_perf") - 1);
+}
+
 }  // namespace
