@@ -7,7 +7,11 @@
 #include <csignal>
 #include <optional>
 #include <set>
+#include <cctype>
+#include <cstring>
 #include <ctime>
+#include <random>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include "ami/client.hpp"
@@ -80,6 +84,39 @@ core::CoreOptions core_options(const config::Config& c) {
     };
     return o;
 }
+
+// With [failover] on, what the core publishes reaches the broker only while this instance is the
+// confirmed leader, except command replies: a standby answers pbx_unavailable while no bridge is
+// online.
+class FailoverGate final : public mqtt::Port {
+public:
+    FailoverGate(mqtt::PahoClient& client, const mqtt::Topics& topics, const bool& publishing)
+        : client_(client), stats_(topics.bridge_stats()), log_(topics.bridge_log()), publishing_(publishing) {}
+    void publish(const mqtt::OutgoingMessage& m) override {
+        // A standby asserts no state (retained) and none of the bridge's own reports.
+        if (!publishing_ && (m.retain || m.topic == stats_ || m.topic == log_)) return;
+        client_.publish(m);
+    }
+    void subscribe(const std::string& filter, int qos) override { client_.subscribe(filter, qos); }
+    void unsubscribe(const std::string& filter) override { client_.unsubscribe(filter); }
+    bool connected() const override { return client_.connected(); }
+
+private:
+    mqtt::PahoClient& client_;
+    std::string stats_;
+    std::string log_;
+    const bool& publishing_;
+};
+
+std::string default_instance_id() {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "host");
+    std::string id;
+    for (const char* c = host; *c; ++c)  // a node id's alphabet: it goes into the client id and a payload
+        id += (std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' || *c == '_') ? *c : '-';
+    return id + "-" + std::to_string(::getpid());
+}
+
 }  // namespace
 
 struct App::Impl {
@@ -93,22 +130,63 @@ struct App::Impl {
     asio::steady_timer stats_timer{io};
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::unique_ptr<mqtt::PahoClient> mqtt;
+    std::unique_ptr<mqtt::Port> gate;  // a FailoverGate between the core and mqtt: outlives the core
     std::unique_ptr<core::BridgeCore> core;
     std::unique_ptr<ami::Client> ami;
     std::unique_ptr<mqtt::LogMirror> log_mirror;  // [log] mqtt; destroyed first (it calls into core)
     int exit_code = 0;
     bool stopping = false;
+    // [failover] (docs/scaling.md "Failover"): the election on <base>/bridge/leader.
+    const bool failover = config.failover.enabled;
+    const std::string instance_id = config.failover.instance_id.empty() ? default_instance_id() : config.failover.instance_id;
+    bool active = !failover;
+    // Active and sure of it on the current connection: only then does the core's state go out.
+    bool publishing = !failover;
+    bool just_won = false;          // the reconnect after winning needs no confirmation
+    std::string leader_since_connect;  // leader topic as delivered since the last connect
+    const std::string state_topic = mqtt::Topics(config.topic_root()).bridge_state();
+    const std::string leader_topic = config.topic_root() + "/bridge/leader";
+    std::string bridge_state;  // last <base>/bridge/state seen ("" none)
+    std::optional<std::chrono::steady_clock::time_point> last_foreign_claim;
+    bool claiming = false;
+    bool claim_lost = false;
+    asio::steady_timer election_timer{io};
+    std::mt19937 rng{std::random_device{}()};
+
+    // Two instances share one config: their MQTT client ids must differ.
+    config::MqttConfig mqtt_config() const {
+        config::MqttConfig m = config.mqtt;
+        if (failover) m.client_id += "-" + instance_id;
+        return m;
+    }
 
     explicit Impl(config::Config c) : config(std::move(c)) {
         mqtt = std::make_unique<mqtt::PahoClient>(
-            io, config.mqtt, mqtt::Topics(config.topic_root()).bridge_state(),
-            mqtt::PahoCallbacks{[this] { core->mqtt_connected(); }, [] {},
+            io, mqtt_config(), failover ? std::string() : state_topic,  // a standby has no will
+            mqtt::PahoCallbacks{[this] {
+                                    if (failover) failover_connected();
+                                    else core->mqtt_connected();
+                                },
+                                [this] {
+                                    if (failover) publishing = false;
+                                },
                                 [this](const mqtt::IncomingMessage& m) {
+                                    if (failover && (m.topic == leader_topic || m.topic == state_topic)) {
+                                        election_message(m);
+                                        return;
+                                    }
+                                    // A standby answers commands (pbx_unavailable) only while no bridge is online.
+                                    if (!active && bridge_state == "online") return;
                                     core->mqtt_message(m, std::chrono::steady_clock::now());
-                                    ami->poke();  // a command may have queued AMI actions
+                                    if (active) ami->poke();  // a command may have queued AMI actions
                                 },
                                 [this](const std::string& topic) { core->mqtt_publish_failed(topic); }});
-        core = std::make_unique<core::BridgeCore>(core_options(config), *mqtt);
+        gate = std::make_unique<FailoverGate>(*mqtt, mqtt::Topics(config.topic_root()), publishing);
+        if (failover) {
+            mqtt->subscribe(leader_topic, 1);
+            mqtt->subscribe(state_topic, 1);
+        }
+        core = std::make_unique<core::BridgeCore>(core_options(config), *gate);
         ami = std::make_unique<ami::Client>(io, *core, client_options(config));
         ami->on_gave_up = [this] {
             exit_code = 1;
@@ -118,8 +196,106 @@ struct App::Impl {
         // behind are cleared once the tree is complete (see mqtt/stale_topics.hpp).
         mirror_log(config.log.mqtt);
         core->on_tree_complete = [this] {
-            if (!stopping) stale_sweep.start(config.mqtt, mqtt::owned_filters(core->topics().base()));
+            if (!stopping) stale_sweep.start(mqtt_config(), mqtt::owned_filters(core->topics().base()));
         };
+    }
+
+    // --- failover ---
+    void failover_connected() {
+        leader_since_connect.clear();
+        if (!active) {
+            core->mqtt_connected();  // subscribes the command topics; the gate drops its state
+            arm_election(std::chrono::milliseconds(1000));  // after the retained leader and state
+            return;
+        }
+        if (just_won) {
+            just_won = false;
+            confirmed();
+            return;
+        }
+        // Back after a lost connection: a standby may have taken over meanwhile (our will said
+        // offline). The retained leader tells; until then nothing of ours goes out.
+        election_timer.expires_after(std::chrono::seconds(1));
+        election_timer.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping || !active || !mqtt->connected()) return;
+            if (!leader_since_connect.empty() && leader_since_connect != instance_id) return;  // stepping down
+            confirmed();
+        });
+    }
+
+    void confirmed() {
+        publishing = true;
+        // Retained, QoS 1: standbys and operators see who is active; asserted again after a
+        // broker restart that lost it.
+        mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
+        core->mqtt_connected();  // bridge/state online and the whole tree
+    }
+
+    void election_message(const mqtt::IncomingMessage& m) {
+        if (m.topic == state_topic) {
+            if (active) return;  // our own (MQTT 3.1.1 has no No Local)
+            bridge_state = m.payload;
+            if (bridge_state == "online") last_foreign_claim.reset();  // that claimer made it
+            if (bridge_state != "online" && !claiming) arm_election(std::chrono::milliseconds(0));
+            return;
+        }
+        leader_since_connect = m.payload;
+        if (m.payload.empty() || m.payload == instance_id) return;
+        // Another instance claims (or holds) the leadership.
+        if (active) {
+            spdlog::warn("failover: instance {} took the leadership; stepping down", m.payload);
+            exit_code = 3;
+            stop("leadership lost");
+            return;
+        }
+        last_foreign_claim = std::chrono::steady_clock::now();
+        if (claiming) claim_lost = true;
+    }
+
+    // Vacancy: no bridge online and no recent claim by another instance. Waits a random 0-500 ms
+    // (two standbys rarely claim together), claims, and becomes active if no other claim follows
+    // within a second; the later of two claims wins, the earlier one steps down.
+    void arm_election(std::chrono::milliseconds after) {
+        if (active || stopping) return;
+        election_timer.expires_after(after + std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 500)(rng)));
+        election_timer.async_wait([this](boost::system::error_code ec) {
+            if (ec || active || stopping || bridge_state == "online") return;
+            // Long enough for a winner to reconnect with its will and publish "online".
+            constexpr auto kClaimQuiet = std::chrono::seconds(10);
+            const auto now = std::chrono::steady_clock::now();
+            if (last_foreign_claim && now - *last_foreign_claim < kClaimQuiet) {
+                arm_election(std::chrono::duration_cast<std::chrono::milliseconds>(kClaimQuiet - (now - *last_foreign_claim)));
+                return;
+            }
+            claim();
+        });
+    }
+
+    void claim() {
+        spdlog::info("failover: no bridge online, instance {} claims the leadership", instance_id);
+        claiming = true;
+        claim_lost = false;
+        mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
+        election_timer.expires_after(std::chrono::seconds(1));
+        election_timer.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping) return;
+            claiming = false;
+            if (claim_lost || bridge_state == "online") {
+                spdlog::info("failover: another instance won; staying standby");
+                arm_election(std::chrono::seconds(1));
+                return;
+            }
+            become_active();
+        });
+    }
+
+    void become_active() {
+        spdlog::info("failover: instance {} is now active", instance_id);
+        active = true;
+        just_won = true;
+        mqtt->set_will_topic(state_topic);
+        mqtt->reconfigure(mqtt_config(), std::nullopt);  // the connection gets the will; the core republishes all
+        ami->start();  // login, then the full snapshot; the stale sweep makes the tree exact
     }
 
     // [log] mqtt: warnings and errors also on <base>/bridge/log.
@@ -195,7 +371,8 @@ struct App::Impl {
             std::optional<mqtt::OutgoingMessage> farewell;
             if (old.mqtt.uri != config.mqtt.uri)  // the broker being left must not keep "online"
                 farewell = mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt};
-            mqtt->reconfigure(config.mqtt, farewell);
+            if (!publishing) farewell.reset();
+            mqtt->reconfigure(mqtt_config(), farewell);
         }
         ami->poke();  // a resync may have queued actions
         spdlog::info("reload: {} change(s) applied{}{}{}", plan.applied.size(), plan.ami_reconnect ? ", AMI reconnecting" : "",
@@ -207,10 +384,14 @@ struct App::Impl {
         if (stopping) return;
         stopping = true;
         spdlog::info("stopping ({})", why);
+        const bool leaving_leadership = failover && exit_code == 3;
+        if (leaving_leadership) active = publishing = false;  // the new leader's bridge/state must stay "online"
         core->shutdown(std::chrono::steady_clock::now());  // Logoff queued, bridge/state offline asserted
         ami->stop();
-        mqtt->stop(mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt},
-                   std::chrono::milliseconds(2000));
+        election_timer.cancel();
+        std::optional<mqtt::OutgoingMessage> farewell;
+        if (publishing) farewell = mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt};
+        mqtt->stop(farewell, std::chrono::milliseconds(2000));
         signals.cancel();
         stale_sweep.cancel();
         stats_timer.cancel();
@@ -224,7 +405,7 @@ struct App::Impl {
         core->start();
         schedule_stats();
         mqtt->start();
-        ami->start();
+        if (active) ami->start();  // a standby logs in to AMI when it becomes active
         io.run();
         spdlog::info("stopped");
         return exit_code;

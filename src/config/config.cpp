@@ -582,6 +582,19 @@ void read_homeassistant(Section& s, HomeAssistantConfig& ha) {
     s.report_unknown_keys();
 }
 
+void read_failover(Section& s, FailoverConfig& f) {
+    if (auto v = s.boolean("enabled")) f.enabled = *v;
+    if (auto v = s.string("instance_id")) {
+        // It becomes part of the MQTT client id and the payload of <base>/bridge/leader.
+        const bool plain = v->size() <= kMaxNodeIdLength && std::all_of(v->begin(), v->end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        });
+        if (!plain) s.errors().at(*s.find("instance_id"), s.quoted("instance_id") + " must be at most " + std::to_string(kMaxNodeIdLength) + " letters, digits, '-' and '_' (empty: <hostname>-<pid>)");
+        else f.instance_id = *v;
+    }
+    s.report_unknown_keys();
+}
+
 LoadResult parse(std::string_view toml_text, std::string source_name, const Getenv& env, const fs::path& base_dir) {
     LoadResult result;
     toml::table root;
@@ -617,10 +630,13 @@ LoadResult parse(std::string_view toml_text, std::string source_name, const Gete
     read_log(log, config.log);
     Section homeassistant(errors, table("homeassistant"), "homeassistant");
     read_homeassistant(homeassistant, config.homeassistant);
+    Section failover(errors, table("failover"), "failover");
+    read_failover(failover, config.failover);
 
     for (auto&& [key, node] : root) {
         const std::string_view name = key.str();
-        if (name == "ami" || name == "mqtt" || name == "pbx" || name == "commands" || name == "log" || name == "homeassistant")
+        if (name == "ami" || name == "mqtt" || name == "pbx" || name == "commands" || name == "log" || name == "homeassistant" ||
+            name == "failover")
             continue;
         const std::string what = node.is_table() ? "unknown table '" : "unknown key '";
         errors.at(node.is_table() || !key.source().begin.line ? node.source() : key.source(),

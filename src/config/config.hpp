@@ -113,6 +113,14 @@ struct HomeAssistantConfig {
     bool operator==(const HomeAssistantConfig&) const = default;
 };
 
+// Active/standby bridges for one PBX (docs/scaling.md, "Failover").
+struct FailoverConfig {
+    bool enabled = false;                                // false: a single bridge, no leader topic
+    std::string instance_id;                             // this instance's name; empty: <hostname>-<pid>
+
+    bool operator==(const FailoverConfig&) const = default;
+};
+
 struct Config {
     AmiConfig ami;
     MqttConfig mqtt;
@@ -120,6 +128,7 @@ struct Config {
     CommandsConfig commands;
     LogConfig log;
     HomeAssistantConfig homeassistant;
+    FailoverConfig failover;
     std::string source;                                  // file path, or the name given to parse_string
 
     // The root of every topic of this bridge: "<base_topic>/<node_id>", or base_topic alone.

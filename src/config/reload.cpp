@@ -78,6 +78,8 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
     diff("log.mqtt", running.log.mqtt, next.log.mqtt, plan.log_mirror);
     if (running.homeassistant != next.homeassistant)
         plan.refused.emplace_back("homeassistant changes need a restart (discovery stays as it was)");
+    if (running.failover != next.failover)
+        plan.refused.emplace_back("failover changes need a restart (the election stays as it was)");
     return plan;
 }
 
@@ -87,6 +89,7 @@ Config reloaded_config(const Config& running, const Config& next) {
     out.pbx.node_id = running.pbx.node_id;
     out.mqtt.qos = running.mqtt.qos;
     out.homeassistant = running.homeassistant;
+    out.failover = running.failover;
     return out;
 }
 

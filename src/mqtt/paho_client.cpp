@@ -184,7 +184,7 @@ void PahoClient::connect() {
     if (stopped_ || connecting_ || connected_) return;
     connecting_ = true;
     auto builder = connect_options_for(config_);
-    builder.will(::mqtt::message(will_topic_, std::string("offline"), 1, true));
+    if (!will_topic_.empty()) builder.will(::mqtt::message(will_topic_, std::string("offline"), 1, true));
     spdlog::info("MQTT: connecting to {} as {}", config_.uri, config_.client_id);
     const unsigned attempt = ++connect_attempt_;
     connect_watchdog_.expires_after(kConnectTimeout + std::chrono::seconds(1));
@@ -373,7 +373,7 @@ void PahoClient::subscribe(const std::string& filter, int qos) {
     }
 }
 
-void PahoClient::stop(const OutgoingMessage& final_message, std::chrono::milliseconds timeout) {
+void PahoClient::stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout) {
     stopped_ = true;
     reconnect_timer_.cancel();
     connect_watchdog_.cancel();
@@ -383,8 +383,10 @@ void PahoClient::stop(const OutgoingMessage& final_message, std::chrono::millise
     while (auto next = queue_.pop()) send_now(*next, false);
     try {
         // Paho cannot send DISCONNECT with the will, so the "offline" is published by hand.
-        auto tok = client_->publish(::mqtt::make_message(final_message.topic, final_message.payload, final_message.qos, final_message.retain));
-        tok->wait_for(timeout);
+        if (final_message) {
+            auto tok = client_->publish(::mqtt::make_message(final_message->topic, final_message->payload, final_message->qos, final_message->retain));
+            tok->wait_for(timeout);
+        }
         const auto left = std::max(std::chrono::milliseconds(100),
                                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
         client_->disconnect(left)->wait_for(left);

@@ -38,7 +38,8 @@ public:
 
     void start();
     // Publishes `final_message` (the retained "offline") and disconnects, waiting at most `timeout`.
-    void stop(const OutgoingMessage& final_message, std::chrono::milliseconds timeout);
+    // Nothing is published without one (a standby, a bridge handing over its leadership).
+    void stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout);
 
     void publish(const OutgoingMessage& message) override;
     void subscribe(const std::string& filter, int qos) override;
@@ -48,6 +49,8 @@ public:
     // and the connected callback runs as after any reconnect.
     void reconfigure(const config::MqttConfig& config, const std::optional<OutgoingMessage>& farewell);
     bool connected() const override { return connected_; }
+    // The retained "offline" last will of the next connections ("": none; a standby has none).
+    void set_will_topic(std::string topic) { will_topic_ = std::move(topic); }
     // Counters for <base>/bridge/stats.
     ClientStats stats() const;
 

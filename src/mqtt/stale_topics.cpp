@@ -23,6 +23,8 @@ bool owned(const std::string& base, std::string_view topic) {
     const std::string_view last = rest.substr(rest.rfind('/') + 1);
     if (last == "set") return false;
     if (collection == "bridge" && rest.substr(slash + 1).rfind("request", 0) == 0) return false;
+    // The failover election's topic: written by the instances' election, not by the model.
+    if (collection == "bridge" && rest.substr(slash + 1) == "leader") return false;
     return true;
 }
 }  // namespace

@@ -569,6 +569,24 @@ TEST(ConfigHomeAssistant, KeysAreReadAndABadPrefixIsRefusedWithItsPosition) {
     EXPECT_NE(result.errors[0].message.find("enable"), std::string::npos);
 }
 
+TEST(ConfigFailover, OffByDefaultKeysAreReadAndABadInstanceIdIsRefused) {
+    auto result = parse(kMinimal);
+    ASSERT_TRUE(result.ok());
+    EXPECT_FALSE(result.config->failover.enabled);
+    EXPECT_EQ(result.config->failover.instance_id, "");
+    result = parse(std::string(kMinimal) + "[failover]\nenabled = true\ninstance_id = \"pbx-a_1\"\n");
+    ASSERT_TRUE(result.ok()) << testing::PrintToString(error_texts(result));
+    EXPECT_TRUE(result.config->failover.enabled);
+    EXPECT_EQ(result.config->failover.instance_id, "pbx-a_1");
+    for (const char* bad : {"\"a/b\"", "\"a b\"", "\"+\""}) {
+        result = parse(std::string(kMinimal) + "[failover]\ninstance_id = " + bad + "\n");
+        ASSERT_EQ(result.errors.size(), 1u) << bad;
+        EXPECT_NE(result.errors[0].message.find("'failover.instance_id' must be"), std::string::npos) << result.errors[0].message;
+    }
+    result = parse(std::string(kMinimal) + "[failover]\nenable = true\n");
+    ASSERT_EQ(result.errors.size(), 1u);
+}
+
 TEST(ConfigCommands, KeysAreReadAndAllowedContextsFollowContext) {
     const auto result = parse(std::string(kMinimal) +
                               "[commands]\nenabled = false\ndisabled = [\"spy_listen\", \"intrude\"]\ncontext = \"office\"\n"

@@ -22,6 +22,7 @@ TEST(StaleTopics, OnlyTheBridgesOwnCollectionsAndNotWhatItAssertsNow) {
         "pbx/extensions/2001/dnd/set",     // a (retained) request of another client
         "pbx/queues/401/members/2001/paused/set",
         "pbx/bridge/request/log_level",    // a request
+        "pbx/bridge/leader",               // the failover election's, not the model's
         "pbx/cmd/call",                    // a request
         "pbx/site-a/extensions/1/status",  // another bridge's tree (node id)
         "pbx/extensions",                  // never published by the bridge

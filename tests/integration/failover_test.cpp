@@ -1,0 +1,203 @@
+// Active/standby bridges for one PBX (docs/scaling.md, "Failover"): two pbx2mqtt instances with
+// the same configuration and [failover] enabled; the election runs over MQTT on
+// <base>/bridge/leader and <base>/bridge/state. The active one is SIGKILLed: the standby must take
+// over within 2 x keepalive, the retained tree must be exact afterwards, no command may be executed
+// twice and none answered twice, and the killed one, restarted, must come back as standby.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+
+#include "harness.hpp"
+#include "oracle.hpp"
+
+namespace failover_test {  // named: the unity build compiles several test files as one
+
+using namespace harness;
+using json = nlohmann::json;
+
+constexpr auto kWait = 15s;
+constexpr int kKeepaliveSeconds = 2;
+// mosquitto publishes the will at once when the killed process's socket closes (1.5 x keepalive
+// when the peer vanishes without a FIN); the standby then claims within 0.5 s + 1 s and reconnects.
+constexpr auto kTakeoverBound = std::chrono::seconds(2 * kKeepaliveSeconds) + 2s;  // + margin for this loaded machine
+
+BridgeConfig instance_config(std::uint16_t ami_port, const std::string& broker, const std::string& instance) {
+    BridgeConfig c;
+    c.ami_port = ami_port;
+    c.mqtt_uri = broker;
+    c.mqtt_client_id = "pbx2mqtt-fo";  // the same for both: the instance id makes them differ
+    c.set("mqtt", "keepalive", std::to_string(kKeepaliveSeconds));
+    c.set("failover", "enabled", "true");
+    c.set("failover", "instance_id", toml_string(instance));
+    return c;
+}
+
+// One request on pbx/cmd/device_state with a device of its own, so the simulator's record tells
+// how often it was executed.
+struct Request {
+    std::string device;        // "Custom:fo<N>"
+    std::string phase;         // before, during, after
+};
+
+std::size_t occurrences(const std::string& haystack, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + needle.size())) ++n;
+    return n;
+}
+
+class Failover : public ::testing::Test {
+protected:
+    Failover() {
+        SimulatorOptions so;
+        so.record = unique_output_path("ami-received", ".raw");
+        record = *so.record;
+        sim = std::make_unique<Simulator>(so);
+        probe.connect(broker.uri());
+        probe.subscribe("pbx/#");
+        probe.subscribe("test/reply/#");
+    }
+
+    // Sends request number requests.size() and remembers it.
+    void send(const std::string& phase) {
+        const std::size_t n = requests.size();
+        Request r{"Custom:fo" + std::to_string(n), phase};
+        const json body = {{"device", r.device}, {"state", "INUSE"}};
+        probe.request("pbx/cmd/device_state", body.dump(), "test/reply/" + std::to_string(n), std::to_string(n));
+        requests.push_back(std::move(r));
+    }
+
+    // The replies to request n received so far.
+    std::vector<json> replies(std::size_t n) const { return replies(n, probe.snapshot()); }
+    static std::vector<json> replies(std::size_t n, const Snapshot& snap) {
+        std::vector<json> out;
+        for (const auto& m : snap.messages)
+            if (m.topic == "test/reply/" + std::to_string(n)) out.push_back(json::parse(m.payload));
+        return out;
+    }
+
+    // Waits for leader = `id` and bridge/state online after it.
+    bool active_is(const std::string& id, std::chrono::milliseconds timeout) {
+        return probe.wait_for([&](const Snapshot& snap) {
+            auto leader = snap.retained.find("pbx/bridge/leader");
+            auto state = snap.retained.find("pbx/bridge/state");
+            auto ami = snap.retained.find("pbx/ami/state");
+            return leader != snap.retained.end() && leader->second == id && state != snap.retained.end() &&
+                   state->second == "online" && ami != snap.retained.end() && ami->second == "connected";
+        }, timeout);
+    }
+
+    Mosquitto broker;
+    std::unique_ptr<Simulator> sim;
+    std::filesystem::path record;
+    MqttProbe probe;
+    std::vector<Request> requests;
+    std::map<std::size_t, std::vector<json>> answered_before;  // replies received before probe.clear()
+};
+
+TEST_F(Failover, StandbyTakesOverAfterSigkillTreeExactCommandsAnsweredOnceKilledOneReturnsAsStandby) {
+    auto a = std::make_unique<Bridge>(instance_config(sim->ami_port(), broker.uri(), "fo-a"));
+    auto b = std::make_unique<Bridge>(instance_config(sim->ami_port(), broker.uri(), "fo-b"));
+
+    // --- Exactly one becomes active.
+    ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) {
+        auto leader = snap.retained.find("pbx/bridge/leader");
+        return leader != snap.retained.end() && !leader->second.empty() && snap.value("pbx/ami/state") == "connected" &&
+               snap.value("pbx/bridge/state") == "online";
+    }, kWait)) << "A:\n" << a->log() << "\nB:\n" << b->log();
+    std::this_thread::sleep_for(1500ms);  // a second claim, if any, would show now
+    const std::string first = *probe.snapshot().value("pbx/bridge/leader");
+    ASSERT_TRUE(first == "fo-a" || first == "fo-b") << first;
+    Bridge& active = first == "fo-a" ? *a : *b;
+    Bridge& standby = first == "fo-a" ? *b : *a;
+    const std::string second = first == "fo-a" ? "fo-b" : "fo-a";
+    EXPECT_TRUE(active.log().find("failover: instance " + first + " is now active") != std::string::npos);
+    EXPECT_EQ(standby.log().find("is now active"), std::string::npos) << standby.log();
+    EXPECT_EQ(sim->control("clients"), "OK 1");  // the standby does not log in to AMI
+    for (const auto& m : probe.snapshot().messages)  // the claim and the winner's confirmation: one id
+        if (m.topic == "pbx/bridge/leader") {
+            EXPECT_EQ(m.payload, first);
+        }
+
+    // --- Commands before the failure: answered once, by the active one.
+    for (int i = 0; i < 3; ++i) send("before");
+
+    // --- SIGKILL the active one; requests keep coming during the takeover.
+    ASSERT_TRUE(probe.wait_for([&](const Snapshot& snap) { return replies(2, snap).size() == 1; }, kWait));
+    for (std::size_t n = 0; n < requests.size(); ++n) answered_before[n] = replies(n);
+    probe.clear();  // from here: the takeover's messages only (the retained tree of the broker stays)
+    const auto killed_at = Clock::now();
+    ASSERT_TRUE(active.process().signal(SIGKILL));
+    for (int i = 0; i < 15; ++i) {
+        send("during");
+        std::this_thread::sleep_for(200ms);
+    }
+    ASSERT_TRUE(active_is(second, kWait)) << "standby log:\n" << standby.log();
+    // bridge/state online again: when the new active published it (the probe's arrival time).
+    Clock::time_point online_at{};
+    for (const auto& m : probe.snapshot().messages)
+        if (m.topic == "pbx/bridge/state" && m.payload == "online") online_at = m.arrival;
+    ASSERT_NE(online_at, Clock::time_point{});
+    const auto takeover = std::chrono::duration_cast<std::chrono::milliseconds>(online_at - killed_at);
+    EXPECT_LE(takeover, kTakeoverBound) << "takeover took " << takeover.count() << " ms";
+    EXPECT_TRUE(probe.snapshot().count("pbx/bridge/state") >= 1u);  // offline (the will), then online
+
+    // --- Commands after the takeover.
+    for (int i = 0; i < 3; ++i) send("after");
+    ASSERT_TRUE(probe.wait_for([&](const Snapshot& snap) { return replies(requests.size() - 1, snap).size() == 1; }, kWait))
+        << standby.log();
+
+    // --- The retained tree is exact: a fresh bridge reading the same PBX agrees.
+    BridgeConfig truth = instance_config(sim->ami_port(), broker.uri(), "truth");
+    truth.unset("failover", "enabled").unset("failover", "instance_id");
+    truth.mqtt_client_id = "";
+    const std::string difference = compare_with_fresh_bridge(probe, truth, kWait);
+    EXPECT_TRUE(difference.empty()) << difference;
+
+    // --- Each request: at most one reply; executed at most once, and exactly once when it said ok.
+    std::this_thread::sleep_for(500ms);  // a late duplicate reply would show now
+    const std::string received = read_file(record);
+    for (std::size_t n = 0; n < requests.size(); ++n) {
+        SCOPED_TRACE("request " + std::to_string(n) + " (" + requests[n].phase + ")");
+        const auto got = answered_before.count(n) ? answered_before.at(n) : replies(n);
+        const std::size_t executed = occurrences(received, "DEVICE_STATE(" + requests[n].device + ")");
+        EXPECT_LE(got.size(), 1u);
+        EXPECT_LE(executed, 1u);
+        if (requests[n].phase != "during") {
+            EXPECT_EQ(got.size(), 1u);
+        }
+        if (got.empty()) continue;  // the requester times out (sent to the dying bridge)
+        if (got[0]["status"] == "ok") {
+            EXPECT_EQ(executed, 1u);
+        } else {
+            EXPECT_EQ(requests[n].phase, "during") << got[0].dump();
+            EXPECT_TRUE(got[0]["error"]["code"] == "pbx_unavailable" || got[0]["error"]["code"] == "timeout") << got[0].dump();
+            if (got[0]["error"]["code"] == "pbx_unavailable") {
+                EXPECT_EQ(executed, 0u);
+            }
+        }
+    }
+    // Requests sent before the kill were answered only by the old active one, after it by the new.
+    ASSERT_EQ(answered_before[0].size(), 1u);
+    EXPECT_EQ(answered_before[0].at(0)["status"], "ok");
+    EXPECT_EQ(replies(requests.size() - 1).at(0)["status"], "ok");
+
+    // --- The killed one, restarted, comes back as standby.
+    std::unique_ptr<Bridge>& killed = first == "fo-a" ? a : b;
+    killed.reset();
+    killed = std::make_unique<Bridge>(instance_config(sim->ami_port(), broker.uri(), first));
+    ASSERT_TRUE(killed->process().wait_for_log("MQTT: connected", kWait)) << killed->log();
+    std::this_thread::sleep_for(3s);  // its election timer (1-1.5 s) has long fired
+    EXPECT_EQ(killed->log().find("is now active"), std::string::npos) << killed->log();
+    EXPECT_EQ(probe.snapshot().value("pbx/bridge/leader"), second);
+    EXPECT_EQ(probe.snapshot().value("pbx/bridge/state"), "online");
+    EXPECT_EQ(sim->control("clients"), "OK 1");
+    // It stays silent on commands while the active one answers them.
+    send("after");
+    ASSERT_TRUE(probe.wait_for([&](const Snapshot& snap) { return replies(requests.size() - 1, snap).size() == 1; }, kWait));
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(replies(requests.size() - 1).size(), 1u);
+    EXPECT_EQ(replies(requests.size() - 1).at(0)["status"], "ok");
+}
+
+}  // namespace failover_test
