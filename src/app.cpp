@@ -17,6 +17,7 @@
 #include "ami/client.hpp"
 #include "config/reload.hpp"
 #include "core/bridge_core.hpp"
+#include "failover/election.hpp"
 #include "mqtt/paho_client.hpp"
 #include "mqtt/log_mirror.hpp"
 #include "mqtt/stale_sweep.hpp"
@@ -69,6 +70,7 @@ core::CoreOptions core_options(const config::Config& c) {
     o.trunks = std::set<std::string>(c.pbx.trunks.begin(), c.pbx.trunks.end());
     o.base_topic = c.topic_root();  // with [pbx] node_id, every topic lives under <base>/<node_id>
     o.node_id = c.pbx.node_id;
+    o.failover = c.failover.enabled;
     o.qos = c.mqtt.qos;
     o.version = kVersion;
     o.started_at = iso8601_now();
@@ -90,12 +92,12 @@ core::CoreOptions core_options(const config::Config& c) {
 // online.
 class FailoverGate final : public mqtt::Port {
 public:
-    FailoverGate(mqtt::PahoClient& client, const mqtt::Topics& topics, const bool& publishing)
-        : client_(client), stats_(topics.bridge_stats()), log_(topics.bridge_log()), publishing_(publishing) {}
-    void publish(const mqtt::OutgoingMessage& m) override {
+    FailoverGate(mqtt::PahoClient& client, const mqtt::Topics& topics, const failover::Election* election)
+        : client_(client), stats_(topics.bridge_stats()), log_(topics.bridge_log()), election_(election) {}
+    void publish(mqtt::OutgoingMessage m) override {
         // A standby asserts no state (retained) and none of the bridge's own reports.
-        if (!publishing_ && (m.retain || m.topic == stats_ || m.topic == log_)) return;
-        client_.publish(m);
+        if (election_ && !election_->publishing() && (m.retain || m.topic == stats_ || m.topic == log_)) return;
+        client_.publish(std::move(m));
     }
     void subscribe(const std::string& filter, int qos) override { client_.subscribe(filter, qos); }
     void unsubscribe(const std::string& filter) override { client_.unsubscribe(filter); }
@@ -105,7 +107,7 @@ private:
     mqtt::PahoClient& client_;
     std::string stats_;
     std::string log_;
-    const bool& publishing_;
+    const failover::Election* election_;  // null: [failover] off, everything goes out
 };
 
 std::string default_instance_id() {
@@ -136,22 +138,17 @@ struct App::Impl {
     std::unique_ptr<mqtt::LogMirror> log_mirror;  // [log] mqtt; destroyed first (it calls into core)
     int exit_code = 0;
     bool stopping = false;
-    // [failover] (docs/scaling.md "Failover"): the election on <base>/bridge/leader.
+    // [failover] (docs/scaling.md "Failover"): the election on <base>/bridge/leader and
+    // <base>/bridge/state (failover/election.hpp); absent when [failover] is off.
     const bool failover = config.failover.enabled;
     const std::string instance_id = config.failover.instance_id.empty() ? default_instance_id() : config.failover.instance_id;
-    bool active = !failover;
-    // Active and sure of it on the current connection: only then does the core's state go out.
-    bool publishing = !failover;
-    bool just_won = false;          // the reconnect after winning needs no confirmation
-    std::string leader_since_connect;  // leader topic as delivered since the last connect
+    std::mt19937 rng{std::random_device{}()};
+    std::optional<failover::Election> election;
     const std::string state_topic = mqtt::Topics(config.topic_root()).bridge_state();
     const std::string leader_topic = config.topic_root() + "/bridge/leader";
-    std::string bridge_state;  // last <base>/bridge/state seen ("" none)
-    std::optional<std::chrono::steady_clock::time_point> last_foreign_claim;
-    bool claiming = false;
-    bool claim_lost = false;
     asio::steady_timer election_timer{io};
-    std::mt19937 rng{std::random_device{}()};
+    bool active() const { return !election || election->active(); }
+    bool publishing() const { return !election || election->publishing(); }
 
     // Two instances share one config: their MQTT client ids must differ.
     config::MqttConfig mqtt_config() const {
@@ -161,30 +158,39 @@ struct App::Impl {
     }
 
     explicit Impl(config::Config c) : config(std::move(c)) {
+        if (failover)
+            election.emplace(instance_id, failover::Timing::for_keepalive(config.mqtt.keepalive),
+                             [this](std::chrono::milliseconds max) {
+                                 return std::chrono::milliseconds(std::uniform_int_distribution<long>(0, max.count())(rng));
+                             });
         mqtt = std::make_unique<mqtt::PahoClient>(
             io, mqtt_config(), failover ? std::string() : state_topic,  // a standby has no will
             mqtt::PahoCallbacks{[this] {
-                                    if (failover) failover_connected();
+                                    if (election) apply(election->connected());
                                     else core->mqtt_connected();
                                 },
                                 [this] {
-                                    if (failover) publishing = false;
+                                    if (election) apply(election->disconnected());
                                 },
                                 [this](const mqtt::IncomingMessage& m) {
-                                    if (failover && (m.topic == leader_topic || m.topic == state_topic)) {
-                                        election_message(m);
+                                    if (election && m.topic == state_topic) {
+                                        apply(election->state_message(m.payload, m.retained));
+                                        return;
+                                    } else if (election && m.topic == leader_topic) {
+                                        apply(election->leader_message(m.payload, m.retained, std::chrono::steady_clock::now()));
                                         return;
                                     }
                                     // A standby answers commands (pbx_unavailable) only while no bridge is online.
-                                    if (!active && bridge_state == "online") return;
+                                    if (election && !election->handles_commands()) return;
                                     core->mqtt_message(m, std::chrono::steady_clock::now());
-                                    if (active) ami->poke();  // a command may have queued AMI actions
+                                    if (active()) ami->poke();  // a command may have queued AMI actions
                                 },
                                 [this](const std::string& topic) { core->mqtt_publish_failed(topic); }});
-        gate = std::make_unique<FailoverGate>(*mqtt, mqtt::Topics(config.topic_root()), publishing);
+        gate = std::make_unique<FailoverGate>(*mqtt, mqtt::Topics(config.topic_root()), election ? &*election : nullptr);
         if (failover) {
-            mqtt->subscribe(leader_topic, 1);
-            mqtt->subscribe(state_topic, 1);
+            // Retain As Published off: a live claim is told from the retained one of an old leader.
+            mqtt->subscribe_state(leader_topic, 1);
+            mqtt->subscribe_state(state_topic, 1);
         }
         core = std::make_unique<core::BridgeCore>(core_options(config), *gate);
         ami = std::make_unique<ami::Client>(io, *core, client_options(config));
@@ -200,102 +206,46 @@ struct App::Impl {
         };
     }
 
-    // --- failover ---
-    void failover_connected() {
-        leader_since_connect.clear();
-        if (!active) {
-            core->mqtt_connected();  // subscribes the command topics; the gate drops its state
-            arm_election(std::chrono::milliseconds(1000));  // after the retained leader and state
-            return;
+    // --- failover: carries out what the election decided ---
+    void apply(const failover::Effects& e) {
+        if (stopping) return;
+        if (e.cancel_timer) election_timer.cancel();
+        if (e.standby_ready) core->mqtt_connected();  // subscribes the command topics; the gate drops its state
+        if (e.publish_claim) {
+            spdlog::info("failover: no bridge online, instance {} claims the leadership", instance_id);
+            mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
         }
-        if (just_won) {
-            just_won = false;
-            confirmed();
-            return;
+        if (e.become_active) {
+            spdlog::info("failover: instance {} is now active", instance_id);
+            mqtt->set_will_topic(state_topic);
+            mqtt->reconfigure(mqtt_config(), std::nullopt);  // the connection gets the will; the core republishes all
+            ami->start();  // login, then the full snapshot; the stale sweep makes the tree exact
         }
-        // Back after a lost connection: a standby may have taken over meanwhile (our will said
-        // offline). The retained leader tells; until then nothing of ours goes out.
-        election_timer.expires_after(std::chrono::seconds(1));
-        election_timer.async_wait([this](boost::system::error_code ec) {
-            if (ec || stopping || !active || !mqtt->connected()) return;
-            if (!leader_since_connect.empty() && leader_since_connect != instance_id) return;  // stepping down
-            confirmed();
-        });
-    }
-
-    void confirmed() {
-        publishing = true;
-        // Retained, QoS 1: standbys and operators see who is active; asserted again after a
-        // broker restart that lost it.
-        mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
-        core->mqtt_connected();  // bridge/state online and the whole tree
-    }
-
-    void election_message(const mqtt::IncomingMessage& m) {
-        if (m.topic == state_topic) {
-            if (active) return;  // our own (MQTT 3.1.1 has no No Local)
-            bridge_state = m.payload;
-            if (bridge_state == "online") last_foreign_claim.reset();  // that claimer made it
-            if (bridge_state != "online" && !claiming) arm_election(std::chrono::milliseconds(0));
-            return;
+        if (e.confirm) {
+            // Retained, QoS 1: standbys and operators see who is active; asserted again after a
+            // broker restart that lost it.
+            mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
+            core->mqtt_connected();  // bridge/state online and the whole tree
         }
-        leader_since_connect = m.payload;
-        if (m.payload.empty() || m.payload == instance_id) return;
-        // Another instance claims (or holds) the leadership.
-        if (active) {
-            spdlog::warn("failover: instance {} took the leadership; stepping down", m.payload);
+        if (e.reassert_online) {
+            spdlog::warn("failover: bridge/state said offline while {} is active (an old leader's will); online again", instance_id);
+            mqtt->publish(mqtt::OutgoingMessage{state_topic, "online", true, 1, std::nullopt});
+        }
+        if (e.step_down) {
+            spdlog::warn("failover: another instance took the leadership; {} steps down", instance_id);
             exit_code = 3;
             stop("leadership lost");
             return;
         }
-        last_foreign_claim = std::chrono::steady_clock::now();
-        if (claiming) claim_lost = true;
-    }
-
-    // Vacancy: no bridge online and no recent claim by another instance. Waits a random 0-500 ms
-    // (two standbys rarely claim together), claims, and becomes active if no other claim follows
-    // within a second; the later of two claims wins, the earlier one steps down.
-    void arm_election(std::chrono::milliseconds after) {
-        if (active || stopping) return;
-        election_timer.expires_after(after + std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 500)(rng)));
-        election_timer.async_wait([this](boost::system::error_code ec) {
-            if (ec || active || stopping || bridge_state == "online") return;
-            // Long enough for a winner to reconnect with its will and publish "online".
-            constexpr auto kClaimQuiet = std::chrono::seconds(10);
-            const auto now = std::chrono::steady_clock::now();
-            if (last_foreign_claim && now - *last_foreign_claim < kClaimQuiet) {
-                arm_election(std::chrono::duration_cast<std::chrono::milliseconds>(kClaimQuiet - (now - *last_foreign_claim)));
-                return;
-            }
-            claim();
-        });
-    }
-
-    void claim() {
-        spdlog::info("failover: no bridge online, instance {} claims the leadership", instance_id);
-        claiming = true;
-        claim_lost = false;
-        mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
-        election_timer.expires_after(std::chrono::seconds(1));
-        election_timer.async_wait([this](boost::system::error_code ec) {
-            if (ec || stopping) return;
-            claiming = false;
-            if (claim_lost || bridge_state == "online") {
-                spdlog::info("failover: another instance won; staying standby");
-                arm_election(std::chrono::seconds(1));
-                return;
-            }
-            become_active();
-        });
-    }
-
-    void become_active() {
-        spdlog::info("failover: instance {} is now active", instance_id);
-        active = true;
-        just_won = true;
-        mqtt->set_will_topic(state_topic);
-        mqtt->reconfigure(mqtt_config(), std::nullopt);  // the connection gets the will; the core republishes all
-        ami->start();  // login, then the full snapshot; the stale sweep makes the tree exact
+        if (e.arm_timer) {
+            spdlog::debug("failover: {} ({}), next look in {} ms", instance_id, failover::to_string(election->role()),
+                          e.arm_timer->count());
+            election_timer.expires_after(*e.arm_timer);
+            election_timer.async_wait([this](boost::system::error_code ec) {
+                if (ec || stopping) return;
+                apply(election->timer_fired(std::chrono::steady_clock::now()));
+            });
+        }
     }
 
     // [log] mqtt: warnings and errors also on <base>/bridge/log.
@@ -371,7 +321,7 @@ struct App::Impl {
             std::optional<mqtt::OutgoingMessage> farewell;
             if (old.mqtt.uri != config.mqtt.uri)  // the broker being left must not keep "online"
                 farewell = mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt};
-            if (!publishing) farewell.reset();
+            if (!publishing()) farewell.reset();
             mqtt->reconfigure(mqtt_config(), farewell);
         }
         ami->poke();  // a resync may have queued actions
@@ -384,13 +334,11 @@ struct App::Impl {
         if (stopping) return;
         stopping = true;
         spdlog::info("stopping ({})", why);
-        const bool leaving_leadership = failover && exit_code == 3;
-        if (leaving_leadership) active = publishing = false;  // the new leader's bridge/state must stay "online"
         core->shutdown(std::chrono::steady_clock::now());  // Logoff queued, bridge/state offline asserted
         ami->stop();
         election_timer.cancel();
         std::optional<mqtt::OutgoingMessage> farewell;
-        if (publishing) farewell = mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt};
+        if (publishing()) farewell = mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt};
         mqtt->stop(farewell, std::chrono::milliseconds(2000));
         signals.cancel();
         stale_sweep.cancel();
@@ -405,7 +353,7 @@ struct App::Impl {
         core->start();
         schedule_stats();
         mqtt->start();
-        if (active) ami->start();  // a standby logs in to AMI when it becomes active
+        if (active()) ami->start();  // a standby logs in to AMI when it becomes active
         io.run();
         spdlog::info("stopped");
         return exit_code;

@@ -31,7 +31,7 @@ void CallsModule::on_resync() {
         wanted[context_->topics.call(id)] =
             render_call(state.calls(), id, state.extensions().trunks(), context_->wall_clock()).value_or("null");
     }
-    context_->store.replace_subtree(context_->topics.call(""), wanted);
+    context_->store.replace_subtree(context_->topics.call(""), std::move(wanted));
 }
 
 }  // namespace calls

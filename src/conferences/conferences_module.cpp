@@ -60,7 +60,7 @@ void ConferencesModule::on_resync() {
     std::map<std::string, std::string> wanted;
     for (const auto& [room, c] : context_->state.conferences().conferences())
         if (publishable(room)) wanted[topic(room)] = render(c);
-    context_->store.replace_subtree(context_->topics.base() + "/conferences/", wanted);
+    context_->store.replace_subtree(context_->topics.base() + "/conferences/", std::move(wanted));
 }
 
 }  // namespace conferences

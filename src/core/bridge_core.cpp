@@ -333,7 +333,7 @@ void BridgeCore::maybe_sweep() {
 }
 
 std::size_t BridgeCore::clear_stale(const std::vector<std::string>& seen) {
-    const auto stale = mqtt::stale_topics(topics_.base(), seen, store_.asserted());
+    const auto stale = mqtt::stale_topics(topics_.base(), seen, store_.asserted(), options_.failover);
     const std::size_t n = store_.clear_stale(stale);
     if (n > 0) spdlog::info("cleared {} stale retained topic(s) left on the broker, e.g. {}", n, stale.front());
     return n;

@@ -32,6 +32,7 @@ struct CoreOptions {
     std::set<std::string> trunks;
     std::string base_topic = "pbx";  // the root of every topic: [mqtt] base_topic, plus /<node_id> when set
     std::string node_id;             // [pbx] node_id, shown in bridge/info
+    bool failover = false;           // [failover] enabled: <base>/bridge/leader is the election's, never stale
     int qos = 1;
     std::string version;
     std::string started_at;  // ISO 8601

@@ -110,7 +110,7 @@ void ExtensionsModule::on_resync() {
         wanted[topics.extension_status(exten)] = std::string(status_name(view.status));
         wanted[topics.extension_dnd(exten)] = view.dnd ? "true" : "false";
     }
-    context_->store.replace_subtree(topics.extension("").c_str(), wanted);
+    context_->store.replace_subtree(topics.extension("").c_str(), std::move(wanted));
 }
 
 }  // namespace extensions

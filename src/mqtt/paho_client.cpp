@@ -262,11 +262,11 @@ void PahoClient::schedule_reconnect() {
     });
 }
 
-void PahoClient::publish(const OutgoingMessage& m) {
+void PahoClient::publish(OutgoingMessage m) {
     // While disconnected nothing waits: the retained tree is republished whole on reconnect.
     if (!connected_) return;
     const auto dropped = queue_.dropped();
-    queue_.push(m);
+    queue_.push(std::move(m));
     if (queue_.dropped() != dropped && (queue_.dropped() & (queue_.dropped() - 1)) == 0)
         spdlog::warn("MQTT: the broker is not keeping up; {} non-retained messages dropped so far", queue_.dropped());
     pump();
@@ -357,10 +357,15 @@ void PahoClient::subscribe_now(const std::string& filter, int qos) {
         // No local: never our own publishes. Retain as published: a retained command published
         // while we are subscribed still shows its retain flag, so it can be refused like one
         // delivered at subscription time.
-        client_->subscribe(filter, qos, ::mqtt::subscribe_options(true, true));
+        client_->subscribe(filter, qos, ::mqtt::subscribe_options(true, state_filters_.count(filter) == 0));
     } else {
         client_->subscribe(filter, qos);
     }
+}
+
+void PahoClient::subscribe_state(const std::string& filter, int qos) {
+    state_filters_.insert(filter);
+    subscribe(filter, qos);
 }
 
 void PahoClient::subscribe(const std::string& filter, int qos) {

@@ -41,8 +41,12 @@ public:
     // Nothing is published without one (a standby, a bridge handing over its leadership).
     void stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout);
 
-    void publish(const OutgoingMessage& message) override;
+    void publish(OutgoingMessage message) override;
     void subscribe(const std::string& filter, int qos) override;
+    // A subscription whose retain flag tells "delivered because we subscribed" (history) from
+    // "published live while we are subscribed" (flag clear) in MQTT 5 too: Retain As Published
+    // off. The failover election reads its topics so.
+    void subscribe_state(const std::string& filter, int qos);
     void unsubscribe(const std::string& filter) override;
     // Configuration reload: disconnects (publishing `farewell` first when given, e.g. "offline"
     // to a broker being left) and connects again with the new settings; subscriptions are renewed
@@ -83,6 +87,7 @@ private:
     boost::asio::steady_timer connect_watchdog_;
     unsigned connect_attempt_ = 0;
     std::map<std::string, int> subscriptions_;
+    std::set<std::string> state_filters_;  // subscribe_state(): Retain As Published off
     bool connected_ = false;
     bool connecting_ = false;
     bool stopped_ = false;

@@ -40,7 +40,8 @@ public:
     virtual ~Port() = default;
     // Never blocks; a message published while disconnected is dropped (retained state is
     // republished in full on reconnect, see RetainedStore).
-    virtual void publish(const OutgoingMessage& message) = 0;
+    // By value: a temporary is moved, not copied, on its way to the client's queue.
+    virtual void publish(OutgoingMessage message) = 0;
     virtual void subscribe(const std::string& filter, int qos) = 0;
     // Forgets a subscription (configuration reload: [commands] enabled = false). Fakes may ignore it.
     virtual void unsubscribe(const std::string& /*filter*/) {}

@@ -69,12 +69,12 @@ std::size_t RetainedStore::clear_stale(const std::vector<std::string>& topics) {
     return n;
 }
 
-void RetainedStore::replace_subtree(const std::string& prefix, const std::map<std::string, std::string>& wanted) {
+void RetainedStore::replace_subtree(const std::string& prefix, std::map<std::string, std::string> wanted) {
     std::vector<std::string> stale;
     for (auto it = asserted_.lower_bound(prefix); it != asserted_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
         if (!wanted.count(it->first)) stale.push_back(it->first);
     for (const auto& topic : stale) clear(topic);
-    for (const auto& [topic, payload] : wanted) set(topic, payload);
+    for (auto& [topic, payload] : wanted) set(topic, std::move(payload));
 }
 
 void RetainedStore::reassert(const std::string& topic) {

@@ -30,7 +30,8 @@ public:
     // a topic asserted meanwhile is left alone. Returns how many were cleared.
     std::size_t clear_stale(const std::vector<std::string>& topics);
     // Makes the subtree under `prefix` equal `wanted`: clears the others, sets these.
-    void replace_subtree(const std::string& prefix, const std::map<std::string, std::string>& wanted);
+    // `wanted` by value: its payloads are moved into the store, not copied.
+    void replace_subtree(const std::string& prefix, std::map<std::string, std::string> wanted);
     // Publishes a topic's current state again: its value, or its clear when not asserted (after a
     // publish of it failed). Topics outside the store's concern are the caller's to filter.
     void reassert(const std::string& topic);

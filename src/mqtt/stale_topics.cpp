@@ -11,7 +11,7 @@ std::vector<std::string> owned_filters(const std::string& base) {
 }
 
 namespace {
-bool owned(const std::string& base, std::string_view topic) {
+bool owned(const std::string& base, std::string_view topic, bool failover) {
     if (topic.size() <= base.size() + 1 || topic.compare(0, base.size(), base) != 0 || topic[base.size()] != '/')
         return false;
     const std::string_view rest = topic.substr(base.size() + 1);
@@ -24,16 +24,16 @@ bool owned(const std::string& base, std::string_view topic) {
     if (last == "set") return false;
     if (collection == "bridge" && rest.substr(slash + 1).rfind("request", 0) == 0) return false;
     // The failover election's topic: written by the instances' election, not by the model.
-    if (collection == "bridge" && rest.substr(slash + 1) == "leader") return false;
+    if (failover && collection == "bridge" && rest.substr(slash + 1) == "leader") return false;
     return true;
 }
 }  // namespace
 
 std::vector<std::string> stale_topics(const std::string& base, const std::vector<std::string>& seen,
-                                      const std::map<std::string, std::string>& asserted) {
+                                      const std::map<std::string, std::string>& asserted, bool failover) {
     std::vector<std::string> stale;
     for (const auto& topic : seen) {
-        if (!owned(base, topic) || asserted.count(topic) > 0) continue;
+        if (!owned(base, topic, failover) || asserted.count(topic) > 0) continue;
         stale.push_back(topic);
     }
     std::sort(stale.begin(), stale.end());

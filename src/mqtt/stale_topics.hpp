@@ -23,9 +23,10 @@ std::vector<std::string> owned_filters(const std::string& base);
 
 // Of the retained topics `seen` on the broker (with a non-empty payload), those that belong to
 // the bridge and are not in `asserted`. Request topics (a last level "set", or a "request" level
-// under bridge) are never stale: they are other clients' input; nor is <base>/bridge/leader, the
-// failover election's topic (docs/scaling.md), which the election writes, not the model.
+// under bridge) are never stale: they are other clients' input; nor, with `failover` on, is
+// <base>/bridge/leader, the election's topic (docs/scaling.md), which the election writes, not the
+// model (with failover off, a leader topic left from when it was on is stale).
 std::vector<std::string> stale_topics(const std::string& base, const std::vector<std::string>& seen,
-                                      const std::map<std::string, std::string>& asserted);
+                                      const std::map<std::string, std::string>& asserted, bool failover = false);
 
 }  // namespace mqtt

@@ -60,7 +60,7 @@ void ParkingsModule::publish(const std::string& name) {
     const std::string lot = lot_topic(name);
     for (const auto& [topic, payload] : wanted)
         if (topic != lot) slots.emplace(topic, payload);
-    context_->store.replace_subtree(lot + "/", slots);
+    context_->store.replace_subtree(lot + "/", std::move(slots));
     if (auto it = wanted.find(lot); it != wanted.end()) context_->store.set(lot, it->second);
     else context_->store.clear(lot);
 }
@@ -74,7 +74,7 @@ void ParkingsModule::on_resync() {
     if (!context_) return;
     std::map<std::string, std::string> wanted;
     for (const auto& [name, lot] : context_->state.parkings().lots()) wanted_of(lot, wanted);
-    context_->store.replace_subtree(context_->topics.base() + "/parkings/", wanted);
+    context_->store.replace_subtree(context_->topics.base() + "/parkings/", std::move(wanted));
 }
 
 }  // namespace parkings

@@ -113,7 +113,7 @@ void QueuesModule::on_resync() {
         wanted[queue_topic(context_->topics, name)] = render(q);
         wanted.merge(member_topics(q));
     }
-    context_->store.replace_subtree(queue_topic(context_->topics, ""), wanted);
+    context_->store.replace_subtree(queue_topic(context_->topics, ""), std::move(wanted));
 }
 
 }  // namespace queues

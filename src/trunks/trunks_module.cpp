@@ -54,7 +54,7 @@ void TrunksModule::on_resync() {
         if (!publishable(name)) continue;
         if (auto view = state.view(name)) wanted[topic(context_->topics, name)] = render(*view);
     }
-    context_->store.replace_subtree(topic(context_->topics, ""), wanted);
+    context_->store.replace_subtree(topic(context_->topics, ""), std::move(wanted));
 }
 
 }  // namespace trunks

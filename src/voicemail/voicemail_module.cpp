@@ -51,7 +51,7 @@ void VoicemailModule::on_resync() {
     std::map<std::string, std::string> wanted;
     for (const auto& [id, mailbox] : context_->state.voicemail().mailboxes())
         if (const auto t = topic(context_->topics, id)) wanted[*t] = render(mailbox);
-    context_->store.replace_subtree(context_->topics.base() + "/voicemail/", wanted);
+    context_->store.replace_subtree(context_->topics.base() + "/voicemail/", std::move(wanted));
 }
 
 }  // namespace voicemail

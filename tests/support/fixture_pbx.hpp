@@ -54,7 +54,7 @@ std::chrono::system_clock::time_point parse_iso8601(const std::string& text);
 // Records what the core publishes.
 class RecordingPort : public mqtt::Port {
 public:
-    void publish(const mqtt::OutgoingMessage& m) override { published.push_back(m); }
+    void publish(mqtt::OutgoingMessage m) override { published.push_back(std::move(m)); }
     void subscribe(const std::string& filter, int) override { subscriptions.push_back(filter); }
     bool connected() const override { return is_connected; }
 
