@@ -212,13 +212,6 @@ public:
             live_.push_back(Received{t, msg->get_topic(), keep_payloads_ ? msg->to_string() : std::string()});
             last_ns_ = t;
         }
-        changed_.notify_all();
-    }
-    // Waits until `done` holds (called under the lock) or the timeout passes.
-    template <typename F>
-    bool wait_until(F done, double timeout_s) {
-        std::unique_lock lock(mutex_);
-        return changed_.wait_for(lock, std::chrono::duration<double>(timeout_s), [&] { return done(*this); });
     }
     // Waits until no live message arrived for `quiet` (measured from the last one).
     void wait_quiet(std::chrono::milliseconds quiet, double timeout_s) {
@@ -257,7 +250,6 @@ private:
     std::string filter_;
     bool keep_payloads_;
     std::mutex mutex_;
-    std::condition_variable changed_;
     std::vector<Received> live_;
     std::unordered_set<std::string> retained_topics_;
     std::map<std::string, std::string> retained_payloads_;

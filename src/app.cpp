@@ -102,6 +102,7 @@ public:
     void subscribe(const std::string& filter, int qos) override { client_.subscribe(filter, qos); }
     void unsubscribe(const std::string& filter) override { client_.unsubscribe(filter); }
     bool connected() const override { return client_.connected(); }
+    bool takes_references() const override { return client_.takes_references(); }
 
 private:
     mqtt::PahoClient& client_;
@@ -193,6 +194,9 @@ struct App::Impl {
             mqtt->subscribe_state(state_topic, 1);
         }
         core = std::make_unique<core::BridgeCore>(core_options(config), *gate);
+        // Retained updates wait in the client's queue as topics; their payloads are read from the
+        // core's retained store when sent (mqtt::OutgoingMessage::by_reference).
+        mqtt->set_payload_source([this](const std::string& topic) { return core->retained_payload(topic); });
         ami = std::make_unique<ami::Client>(io, *core, client_options(config));
         ami->on_gave_up = [this] {
             exit_code = 1;

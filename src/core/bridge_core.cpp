@@ -244,6 +244,10 @@ void BridgeCore::on_event(const ami::Message& event) {
         spdlog::debug("AMI event {} (Uniqueid '{}') changed nothing; dropped (logged once per event name)", name,
                       event.get("Uniqueid"));
     if (changes.empty()) ++events_unchanged_;  // nothing to publish: publishes happen only on change
+    if (batching_ && !changes.empty()) {
+        pending_.merge(std::move(changes));  // rendered once at the end of the read (see apply)
+        return;
+    }
     apply(changes);
 }
 

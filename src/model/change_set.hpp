@@ -1,6 +1,7 @@
 #pragma once
 // What one event (or one snapshot) changed in the PBX model, per capability: the modules
 // republish exactly these entities. Ids are the entities' topic ids.
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -49,6 +50,22 @@ struct ChangeSet {
         happenings.insert(happenings.end(), o.happenings.begin(), o.happenings.end());
         refresh_endpoints.insert(o.refresh_endpoints.begin(), o.refresh_endpoints.end());
         refresh_astdb.insert(o.refresh_astdb.begin(), o.refresh_astdb.end());
+        pbx_info = pbx_info || o.pbx_info;
+    }
+    // The same, taking o's elements over: set nodes are spliced, happenings (JSON) moved.
+    void merge(ChangeSet&& o) {
+        extensions.merge(o.extensions);
+        calls.merge(o.calls);
+        queues.merge(o.queues);
+        parkings.merge(o.parkings);
+        conferences.merge(o.conferences);
+        trunks.merge(o.trunks);
+        mailboxes.merge(o.mailboxes);
+        if (happenings.empty()) happenings = std::move(o.happenings);
+        else happenings.insert(happenings.end(), std::make_move_iterator(o.happenings.begin()),
+                               std::make_move_iterator(o.happenings.end()));
+        refresh_endpoints.merge(o.refresh_endpoints);
+        refresh_astdb.merge(o.refresh_astdb);
         pbx_info = pbx_info || o.pbx_info;
     }
 };

@@ -319,8 +319,14 @@ void PahoClient::delivered(unsigned generation) {
 }
 
 void PahoClient::send_now(const OutgoingMessage& m, bool tracked) {
+    const std::string* payload = &m.payload;
+    if (m.by_reference) {
+        // Its latest value (a clear of the topic would have replaced the waiting message).
+        payload = payload_source_ ? payload_source_(m.topic) : nullptr;
+        if (payload == nullptr) return;
+    }
     try {
-        auto msg = ::mqtt::make_message(m.topic, m.payload, m.qos, m.retain);
+        auto msg = ::mqtt::make_message(m.topic, *payload, m.qos, m.retain);
         if (m.correlation_data && config_.version == 5) {
             ::mqtt::properties props;
             props.add(::mqtt::property(::mqtt::property::CORRELATION_DATA, *m.correlation_data));

@@ -42,6 +42,9 @@ public:
     void stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout);
 
     void publish(OutgoingMessage message) override;
+    bool takes_references() const override { return static_cast<bool>(payload_source_); }
+    // Where by_reference messages' payloads are read when they are sent (the core's retained store).
+    void set_payload_source(PayloadSource source) { payload_source_ = std::move(source); }
     void subscribe(const std::string& filter, int qos) override;
     // A subscription whose retain flag tells "delivered because we subscribed" (history) from
     // "published live while we are subscribed" (flag clear) in MQTT 5 too: Retain As Published
@@ -88,6 +91,7 @@ private:
     unsigned connect_attempt_ = 0;
     std::map<std::string, int> subscriptions_;
     std::set<std::string> state_filters_;  // subscribe_state(): Retain As Published off
+    PayloadSource payload_source_;
     bool connected_ = false;
     bool connecting_ = false;
     bool stopped_ = false;

@@ -3,6 +3,7 @@
 // are tested with a recording fake while integration tests use Paho and a real broker.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -14,7 +15,16 @@ struct OutgoingMessage {
     bool retain = false;
     int qos = 1;
     std::optional<std::string> correlation_data;  // MQTT 5, echoed on replies
+    // Retained state whose payload (empty here) the client reads from the retained store when it
+    // sends the message (only to a Port that takes_references()): a burst of 30,000 topics waits
+    // as topics, not as 30,000 copies of payloads, and a topic that changes while it waits goes
+    // out once, with its latest value.
+    bool by_reference = false;
 };
+
+// Where a client reads a by_reference message's payload: the retained store's current value of
+// the topic (null when it holds none).
+using PayloadSource = std::function<const std::string*(const std::string& topic)>;
 
 struct IncomingMessage {
     std::string topic;
@@ -46,6 +56,9 @@ public:
     // Forgets a subscription (configuration reload: [commands] enabled = false). Fakes may ignore it.
     virtual void unsubscribe(const std::string& /*filter*/) {}
     virtual bool connected() const = 0;
+    // True when publish() accepts by_reference messages (see OutgoingMessage); fakes that record
+    // what they get take payloads by value.
+    virtual bool takes_references() const { return false; }
 };
 
 }  // namespace mqtt

@@ -7,7 +7,10 @@ namespace mqtt {
 void RetainedStore::send(const std::string& topic, const std::string& payload) {
     ++publishes_;
     if (port_.connected()) {
-        port_.publish(OutgoingMessage{topic, payload, true, qos_, std::nullopt});
+        if (!payload.empty() && port_.takes_references())
+            port_.publish(OutgoingMessage{topic, std::string(), true, qos_, std::nullopt, true});
+        else
+            port_.publish(OutgoingMessage{topic, payload, true, qos_, std::nullopt});
         clears_owed_.erase(topic);
     } else if (payload.empty()) {
         clears_owed_.insert(topic);
@@ -86,7 +89,10 @@ void RetainedStore::republish_all() {
     if (!port_.connected()) return;
     for (const auto& topic : clears_owed_) port_.publish(OutgoingMessage{topic, std::string(), true, qos_, std::nullopt});
     clears_owed_.clear();
-    for (const auto& [topic, payload] : asserted_) port_.publish(OutgoingMessage{topic, payload, true, qos_, std::nullopt});
+    const bool by_reference = port_.takes_references();
+    for (const auto& [topic, payload] : asserted_)
+        port_.publish(by_reference ? OutgoingMessage{topic, std::string(), true, qos_, std::nullopt, true}
+                                   : OutgoingMessage{topic, payload, true, qos_, std::nullopt});
 }
 
 }  // namespace mqtt

@@ -39,6 +39,11 @@ public:
     void republish_all();
 
     const std::map<std::string, std::string>& asserted() const noexcept { return asserted_; }
+    // The value asserted now, or null: the PayloadSource of by_reference messages.
+    const std::string* payload(const std::string& topic) const {
+        auto it = asserted_.find(topic);
+        return it == asserted_.end() ? nullptr : &it->second;
+    }
     // Ids of the entities of one collection: the third level of the topics <base>/<collection>/<id>.
     const std::set<std::string>& entity_ids(const std::string& collection) const;
     // True once after ids of one of `collections` appeared or disappeared (for the inventory: a

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fixture_pbx.hpp"
+#include "mqtt/outbound_queue.hpp"
 #include "mqtt/retained_store.hpp"
 
 namespace retained_store_test {  // named: the unity build compiles several test files as one
@@ -74,6 +75,46 @@ TEST(RetainedStore, ReassertWhileDisconnectedIsLeftToTheReconnect) {
     store.republish_all();
     ASSERT_EQ(port.published.size(), 1u);
     EXPECT_EQ(port.published[0].payload, "online");
+}
+
+// A port like the MQTT client: it queues, takes references, and reads them when it "sends".
+class QueueingPort : public mqtt::Port {
+public:
+    mqtt::OutboundQueue queue;
+    void publish(mqtt::OutgoingMessage m) override { queue.push(std::move(m)); }
+    void subscribe(const std::string&, int) override {}
+    bool connected() const override { return true; }
+    bool takes_references() const override { return true; }
+};
+
+TEST(RetainedStore, AQueueingClientGetsTopicsAndSendsTheLatestPayloads) {
+    QueueingPort port;
+    mqtt::RetainedStore store(port, 1);
+    store.set("pbx/extensions/2001", std::string(600, 'a'));
+    store.set("pbx/extensions/2001", std::string(600, 'b'));  // while the first waits
+    store.set("pbx/extensions/2002/status", "online");
+    store.set("pbx/extensions/2003/status", "online");
+    store.clear("pbx/extensions/2003/status");  // a clear carries its (empty) payload
+    EXPECT_EQ(port.queue.size(), 3u);
+    EXPECT_EQ(port.queue.coalesced(), 2u);
+    std::vector<std::pair<std::string, std::string>> sent;
+    while (auto m = port.queue.pop()) {
+        if (!m->by_reference) {
+            sent.emplace_back(m->topic, m->payload);
+            continue;
+        }
+        EXPECT_TRUE(m->payload.empty());  // no copy of the payload waited
+        const std::string* payload = store.payload(m->topic);
+        ASSERT_NE(payload, nullptr) << m->topic;
+        sent.emplace_back(m->topic, *payload);
+    }
+    EXPECT_EQ(sent, (std::vector<std::pair<std::string, std::string>>{{"pbx/extensions/2001", std::string(600, 'b')},
+                                                                       {"pbx/extensions/2002/status", "online"},
+                                                                       {"pbx/extensions/2003/status", ""}}));
+    // After a reconnect everything is asserted again, by reference too.
+    store.republish_all();
+    ASSERT_EQ(port.queue.size(), 2u);
+    while (auto m = port.queue.pop()) EXPECT_TRUE(m->by_reference) << m->topic;
 }
 
 }  // namespace
