@@ -132,15 +132,9 @@ struct App::Impl {
                                  }};
     asio::steady_timer stats_timer{io};
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-    std::unique_ptr<mqtt::PahoClient> mqtt;
-    std::unique_ptr<mqtt::Port> gate;  // a FailoverGate between the core and mqtt: outlives the core
-    std::unique_ptr<core::BridgeCore> core;
-    std::unique_ptr<ami::Client> ami;
-    std::unique_ptr<mqtt::LogMirror> log_mirror;  // [log] mqtt; destroyed first (it calls into core)
-    int exit_code = 0;
-    bool stopping = false;
     // [failover] (docs/scaling.md "Failover"): the election on <base>/bridge/leader and
-    // <base>/bridge/state (failover/election.hpp); absent when [failover] is off.
+    // <base>/bridge/state (failover/election.hpp); absent when [failover] is off. Declared
+    // before mqtt and gate: the gate points at it.
     const bool failover = config.failover.enabled;
     const std::string instance_id = config.failover.instance_id.empty() ? default_instance_id() : config.failover.instance_id;
     std::mt19937 rng{std::random_device{}()};
@@ -148,8 +142,16 @@ struct App::Impl {
     const std::string state_topic = mqtt::Topics(config.topic_root()).bridge_state();
     const std::string leader_topic = config.topic_root() + "/bridge/leader";
     asio::steady_timer election_timer{io};
+    std::uint64_t election_timer_armed = 0;  // a completion already queued when re-armed is stale
     bool active() const { return !election || election->active(); }
     bool publishing() const { return !election || election->publishing(); }
+    std::unique_ptr<mqtt::PahoClient> mqtt;
+    std::unique_ptr<mqtt::Port> gate;  // a FailoverGate between the core and mqtt: outlives the core
+    std::unique_ptr<core::BridgeCore> core;
+    std::unique_ptr<ami::Client> ami;
+    std::unique_ptr<mqtt::LogMirror> log_mirror;  // [log] mqtt; destroyed first (it calls into core)
+    int exit_code = 0;
+    bool stopping = false;
 
     // Two instances share one config: their MQTT client ids must differ.
     config::MqttConfig mqtt_config() const {
@@ -186,7 +188,14 @@ struct App::Impl {
                                     core->mqtt_message(m, std::chrono::steady_clock::now());
                                     if (active()) ami->poke();  // a command may have queued AMI actions
                                 },
-                                [this](const std::string& topic) { core->mqtt_publish_failed(topic); }});
+                                [this](const std::string& topic) {
+                                    if (topic == leader_topic) {  // the election's, not the core's store
+                                        if (publishing())
+                                            mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
+                                        return;
+                                    }
+                                    core->mqtt_publish_failed(topic);
+                                }});
         gate = std::make_unique<FailoverGate>(*mqtt, mqtt::Topics(config.topic_root()), election ? &*election : nullptr);
         if (failover) {
             // Retain As Published off: a live claim is told from the retained one of an old leader.
@@ -213,7 +222,10 @@ struct App::Impl {
     // --- failover: carries out what the election decided ---
     void apply(const failover::Effects& e) {
         if (stopping) return;
-        if (e.cancel_timer) election_timer.cancel();
+        if (e.cancel_timer) {
+            ++election_timer_armed;
+            election_timer.cancel();
+        }
         if (e.standby_ready) core->mqtt_connected();  // subscribes the command topics; the gate drops its state
         if (e.publish_claim) {
             spdlog::info("failover: no bridge online, instance {} claims the leadership", instance_id);
@@ -231,6 +243,10 @@ struct App::Impl {
             mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
             core->mqtt_connected();  // bridge/state online and the whole tree
         }
+        if (e.reassert_leader) {
+            spdlog::info("failover: another instance claimed while {} leads; asserting the leadership", instance_id);
+            mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
+        }
         if (e.reassert_online) {
             spdlog::warn("failover: bridge/state said offline while {} is active (an old leader's will); online again", instance_id);
             mqtt->publish(mqtt::OutgoingMessage{state_topic, "online", true, 1, std::nullopt});
@@ -245,8 +261,9 @@ struct App::Impl {
             spdlog::debug("failover: {} ({}), next look in {} ms", instance_id, failover::to_string(election->role()),
                           e.arm_timer->count());
             election_timer.expires_after(*e.arm_timer);
-            election_timer.async_wait([this](boost::system::error_code ec) {
-                if (ec || stopping) return;
+            const std::uint64_t armed = ++election_timer_armed;
+            election_timer.async_wait([this, armed](boost::system::error_code ec) {
+                if (ec || stopping || armed != election_timer_armed) return;
                 apply(election->timer_fired(std::chrono::steady_clock::now()));
             });
         }
@@ -343,7 +360,8 @@ struct App::Impl {
         election_timer.cancel();
         std::optional<mqtt::OutgoingMessage> farewell;
         if (publishing()) farewell = mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt};
-        mqtt->stop(farewell, std::chrono::milliseconds(2000));
+        // A standby or a leader stepping down sends nothing retained still waiting in the queue.
+        mqtt->stop(farewell, std::chrono::milliseconds(2000), publishing());
         signals.cancel();
         stale_sweep.cancel();
         stats_timer.cancel();

@@ -37,20 +37,18 @@ Effects Election::arm_election(milliseconds after) {
 
 Effects Election::connected() {
     connected_ = true;
-    leader_since_connect_.clear();
+    bridge_state_.clear();  // read again: a broker restarted without persistence has none (vacancy)
     Effects e;
     switch (role_) {
         case Role::standby:
         case Role::claiming:  // a claim made on the lost connection may not have gone out: start over
             role_ = Role::standby;
-            e = arm_election(timing_.confirm_wait);  // after the retained leader and state have arrived
+            e = arm_election(timing_.confirm_wait);  // the retained state arrives first (an "offline" shortens it)
             e.standby_ready = true;
             return e;
-        case Role::winning:  // the reconnect with the will: ours
-            role_ = Role::active;
-            timer_ = Timer::none;
-            e.cancel_timer = true;
-            e.confirm = true;
+        case Role::winning:  // the reconnect with the will: read the retained leader before asserting anything
+            timer_ = Timer::confirm;
+            e.arm_timer = timing_.claim_window;
             return e;
         case Role::confirming:  // back after a lost connection: a standby may have taken over meanwhile
             timer_ = Timer::confirm;
@@ -66,12 +64,20 @@ Effects Election::connected() {
 Effects Election::disconnected() {
     connected_ = false;
     Effects e;
-    if (role_ == Role::active) role_ = Role::confirming;  // our will said offline: not sure of it any more
-    if (role_ == Role::standby || role_ == Role::claiming || role_ == Role::confirming) {
-        // A standby cut off from the broker must not claim: it cannot know who is online.
-        role_ = role_ == Role::claiming ? Role::standby : role_;
-        timer_ = Timer::none;
-        e.cancel_timer = true;
+    switch (role_) {
+        case Role::active:  // our will said offline: not sure of the leadership any more
+            role_ = Role::confirming;
+            [[fallthrough]];
+        case Role::confirming:
+        case Role::standby:
+        case Role::claiming:  // a standby cut off from the broker must not claim: it cannot know who is online
+            if (role_ == Role::claiming) role_ = Role::standby;
+            timer_ = Timer::none;
+            e.cancel_timer = true;
+            return e;
+        case Role::winning:  // the reconnect with the will
+        case Role::stepped_down:
+            return e;
     }
     return e;
 }
@@ -79,11 +85,11 @@ Effects Election::disconnected() {
 Effects Election::state_message(std::string_view payload, bool retained) {
     if (role_ == Role::stepped_down) return {};
     if (active()) {
-        // Ours is "online" (3.1.1 echoes it). Anything else is the will of an old leader whose
-        // connection the broker dropped only now (it froze, then woke up and reconnected with its
-        // will before stepping down): the tree must not say offline while we are active.
+        // Ours is "online" (3.1.1 echoes it). Anything else published live is the will of an old
+        // leader whose connection the broker dropped only now (it froze, then woke up and
+        // reconnected with its will before stepping down): the tree must not say offline while
+        // we are active. (A retained one delivered on our reconnect is older than what we assert.)
         Effects e;
-        // (A retained one delivered on our own reconnect is older than the tree we just asserted.)
         e.reassert_online = role_ == Role::active && connected_ && !retained && payload != "online";
         return e;
     }
@@ -97,18 +103,22 @@ Effects Election::state_message(std::string_view payload, bool retained) {
 }
 
 Effects Election::leader_message(std::string_view payload, bool retained, Clock::time_point now) {
-    leader_since_connect_ = std::string(payload);
     if (payload.empty() || payload == id_ || role_ == Role::stepped_down) return {};
     Effects e;
-    if (active()) {  // another instance claims or holds the leadership
-        role_ = Role::stepped_down;
-        timer_ = Timer::none;
-        e.cancel_timer = true;
-        e.step_down = true;
+    if (active()) {
+        if (beats_me(payload)) {  // a smaller id leads or claims: it wins the conflict everywhere
+            role_ = Role::stepped_down;
+            timer_ = Timer::none;
+            e.cancel_timer = true;
+            e.step_down = true;
+        } else if (role_ == Role::active && connected_) {
+            e.reassert_leader = true;  // a larger id: tell it (its claim loses, its leadership steps down)
+        }
         return e;
     }
     // A live claim: its owner is reconnecting with its will; hold off while it does.
     if (!retained) last_foreign_claim_ = now;
+    if (role_ == Role::claiming && beats_me(payload)) claim_beaten_ = true;
     return e;
 }
 
@@ -124,19 +134,16 @@ Effects Election::timer_fired(Clock::time_point now) {
             if (last_foreign_claim_ && now - *last_foreign_claim_ < timing_.claim_quiet)
                 return arm_election(std::chrono::duration_cast<milliseconds>(timing_.claim_quiet - (now - *last_foreign_claim_)));
             role_ = Role::claiming;
-            // Our claim is the last one as far as we know; with MQTT 5's No Local it never comes
-            // back, so only a foreign claim delivered after it (or, in 3.1.1, before its echo) beats it.
-            leader_since_connect_ = id_;
+            claim_beaten_ = false;
             e.publish_claim = true;
             timer_ = Timer::claim;
             e.arm_timer = timing_.claim_window;
             return e;
         case Timer::claim:
             if (role_ != Role::claiming) return e;
-            // The last claim delivered is ours. With 3.1.1 (own claims echoed) every claimant sees
-            // the broker's one order, so exactly the last one wins; with 5 (No Local) simultaneous
-            // claimants may all lose and try again after their jitter, never both win.
-            if (connected_ && leader_since_connect_ == id_ && bridge_state_ != "online") {
+            // "online" alone does not beat a claim: a leader publishes its id before it, and a
+            // larger one steps down when it reads our claim (leaving "online" retained for us).
+            if (connected_ && !claim_beaten_) {
                 role_ = Role::winning;
                 e.become_active = true;
                 return e;
@@ -144,8 +151,9 @@ Effects Election::timer_fired(Clock::time_point now) {
             role_ = Role::standby;
             return arm_election(timing_.after_lost);
         case Timer::confirm:
-            if (role_ != Role::confirming || !connected_) return e;
-            role_ = Role::active;  // (a foreign leader would have made us step down already)
+            if (role_ != Role::confirming && role_ != Role::winning) return e;
+            if (!connected_) return e;
+            role_ = Role::active;  // (a smaller leader id would have made us step down already)
             e.confirm = true;
             return e;
     }

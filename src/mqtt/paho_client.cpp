@@ -384,14 +384,16 @@ void PahoClient::subscribe(const std::string& filter, int qos) {
     }
 }
 
-void PahoClient::stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout) {
+void PahoClient::stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout,
+                      bool send_retained) {
     stopped_ = true;
     reconnect_timer_.cancel();
     connect_watchdog_.cancel();
     if (!connected_) return;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     // What still waits goes to Paho now (disconnect below waits for it within the timeout).
-    while (auto next = queue_.pop()) send_now(*next, false);
+    while (auto next = queue_.pop())
+        if (send_retained || !next->retain) send_now(*next, false);
     try {
         // Paho cannot send DISCONNECT with the will, so the "offline" is published by hand.
         if (final_message) {

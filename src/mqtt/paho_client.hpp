@@ -39,7 +39,10 @@ public:
     void start();
     // Publishes `final_message` (the retained "offline") and disconnects, waiting at most `timeout`.
     // Nothing is published without one (a standby, a bridge handing over its leadership).
-    void stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout);
+    // `send_retained` false: retained messages still waiting are dropped, not sent (an instance
+    // that is not the failover leader asserts no state, not even on its way out).
+    void stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout,
+              bool send_retained = true);
 
     void publish(OutgoingMessage message) override;
     bool takes_references() const override { return static_cast<bool>(payload_source_); }

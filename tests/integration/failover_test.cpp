@@ -211,9 +211,10 @@ TEST_F(Failover, StandbyTakesOverAfterSigkillTreeExactCommandsAnsweredOnceKilled
 
 // A silent failure (the active one frozen by SIGSTOP: no FIN, its TCP connections stay open)
 // and a split brain when it wakes: the broker drops it after 1.5 x keepalive and publishes its
-// will; the standby takes over; the old one, resumed, must step down (exit 3) without leaving
-// anything wrong in the tree (its late will is answered by the new leader).
-TEST_F(Failover, FrozenActiveIsReplacedAndStepsDownWhenItWakes) {
+// will; the standby takes over; when the old one resumes there are two leaders for a moment, and
+// the one with the larger instance id must step down (exit 3) without leaving anything wrong in
+// the tree (a late will of the old one is answered by the survivor).
+TEST_F(Failover, FrozenActiveIsReplacedAndTheLargerIdStepsDownWhenItWakes) {
     auto a = std::make_unique<Bridge>(instance_config(sim->ami_port(), broker.uri(), "fo-a"));
     auto b = std::make_unique<Bridge>(instance_config(sim->ami_port(), broker.uri(), "fo-b"));
     ASSERT_TRUE(probe.wait_for([](const Snapshot& snap) {
@@ -247,23 +248,31 @@ TEST_F(Failover, FrozenActiveIsReplacedAndStepsDownWhenItWakes) {
     send("after");
     ASSERT_TRUE(probe.wait_for([&](const Snapshot& snap) { return replies(requests.size() - 1, snap).size() == 1; }, kWait));
 
-    // Wake the old one: it finds its MQTT connection gone, reconnects, sees the leader, steps down.
+    // Wake the old one: it finds its MQTT connection gone, reconnects with its will and reads the
+    // leader topic. Two leaders now: the smaller instance id keeps the leadership, the other
+    // steps down (exit 3) — the old one when its id is larger, else the new one.
+    const bool old_keeps = first < second;
+    Bridge& loser = old_keeps ? standby : old;
+    const std::string survivor = old_keeps ? first : second;
     const std::size_t woke_at = probe.snapshot().messages.size();
     ASSERT_TRUE(old.process().signal(SIGCONT));
     int status = 0;
-    ASSERT_TRUE(old.process().wait_exit(15s, &status)) << old.log();
+    ASSERT_TRUE(loser.process().wait_exit(15s, &status)) << "old:\n" << old.log() << "\nnew:\n" << standby.log();
     ASSERT_TRUE(WIFEXITED(status)) << status;
-    EXPECT_EQ(WEXITSTATUS(status), 3) << old.log();
-    EXPECT_NE(old.log().find("steps down"), std::string::npos) << old.log();
-    std::this_thread::sleep_for(1s);  // a late will or a stray publish of the old one would show now
-    EXPECT_EQ(probe.snapshot().value("pbx/bridge/leader"), second);
+    EXPECT_EQ(WEXITSTATUS(status), 3) << loser.log();
+    EXPECT_NE(loser.log().find("steps down"), std::string::npos) << loser.log();
+    ASSERT_TRUE(active_is(survivor, kWait)) << "old:\n" << old.log() << "\nnew:\n" << standby.log();
+    std::this_thread::sleep_for(1s);  // a late will or a stray publish would show now
+    EXPECT_EQ(probe.snapshot().value("pbx/bridge/leader"), survivor);
     EXPECT_EQ(probe.snapshot().value("pbx/bridge/state"), "online");
-    // The old one never claims again.
+    // After the wake only the survivor's id is published on the leader topic: the loser steps
+    // down on reading the survivor's, before it asserts anything.
     const auto after_wake = probe.snapshot().messages;
     for (std::size_t i = woke_at; i < after_wake.size(); ++i)
         if (after_wake[i].topic == "pbx/bridge/leader") {
-            EXPECT_EQ(after_wake[i].payload, second);
+            EXPECT_EQ(after_wake[i].payload, survivor);
         }
+    EXPECT_TRUE(loser.process().exit_status().has_value());
 
     // The tree is exact.
     BridgeConfig truth = instance_config(sim->ami_port(), broker.uri(), "truth");
@@ -271,7 +280,7 @@ TEST_F(Failover, FrozenActiveIsReplacedAndStepsDownWhenItWakes) {
     truth.mqtt_client_id = "";
     const std::string difference = compare_with_fresh_bridge(probe, truth, kWait);
     EXPECT_TRUE(difference.empty()) << difference;
-    EXPECT_EQ(sim->control("clients"), "OK 1") << "the old one's AMI session must be gone";
+    EXPECT_EQ(sim->control("clients"), "OK 1") << "the loser's AMI session must be gone";
 }
 
 }  // namespace failover_test
