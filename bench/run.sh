@@ -3,6 +3,10 @@
 #
 #   bench/run.sh [--build DIR] [--extensions 10000] [--calls 2000] [--events 500000]
 #                [--latency-events 10000] [--latency-rate 1000] [--no-peer] [--keep]
+#                [--qos 1] [--broker-inflight N]
+#
+# --qos: the bridge's [mqtt] qos (the ceiling's bare publisher stays at QoS 1); --broker-inflight:
+# mosquitto's max_inflight_messages (its MQTT 5 Receive Maximum; default 20).
 #
 # Builds (Release, DIR default build-bench) pbx2mqtt, the AMI simulator and bench_driver; installs
 # the Node.js peer (bench/peer, npm ci) unless --no-peer; then, with the simulator holding
@@ -33,6 +37,8 @@ LAT_EVENTS=10000
 LAT_RATE=1000
 PEER=1
 KEEP=0
+QOS=1
+INFLIGHT=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --build) BUILD_DIR="$2"; shift 2 ;;
@@ -42,8 +48,10 @@ while [[ $# -gt 0 ]]; do
         --latency-events) LAT_EVENTS="$2"; shift 2 ;;
         --latency-rate) LAT_RATE="$2"; shift 2 ;;
         --no-peer) PEER=0; shift ;;
+        --qos) QOS="$2"; shift 2 ;;
+        --broker-inflight) INFLIGHT="$2"; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -103,6 +111,7 @@ max_queued_messages 0
 # subscriber for up to one delayed ACK: latency p50 17 ms instead of 0.5 ms, run to run.
 set_tcp_nodelay true
 EOF
+if [[ -n "$INFLIGHT" ]]; then echo "max_inflight_messages $INFLIGHT" >>"$WORK/mosquitto.conf"; fi
 if [[ "$(id -u)" == 0 ]]; then echo "user root" >>"$WORK/mosquitto.conf"; fi
 mosquitto -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
 MOSQUITTO_PID=$!
@@ -128,6 +137,7 @@ uri = "$MQTT_URI"
 base_topic = "$1"
 client_id = "$2"
 stats_interval = 0
+qos = $QOS
 [pbx]
 trunks = ["trunk1"]
 [log]

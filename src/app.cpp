@@ -206,6 +206,8 @@ struct App::Impl {
         // Retained updates wait in the client's queue as topics; their payloads are read from the
         // core's retained store when sent (mqtt::OutgoingMessage::by_reference).
         mqtt->set_payload_source([this](const std::string& topic) { return core->retained_payload(topic); });
+        // The winner reconnects (with its will): commands published meanwhile wait in its session.
+        if (failover) mqtt->keep_session(std::max(std::chrono::seconds(10), 2 * config.mqtt.keepalive));
         ami = std::make_unique<ami::Client>(io, *core, client_options(config));
         ami->on_gave_up = [this] {
             exit_code = 1;

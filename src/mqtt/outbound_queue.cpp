@@ -71,6 +71,16 @@ void OutboundQueue::compact() {
     entries_ = std::move(kept);
 }
 
+void OutboundQueue::drop_retained() {
+    for (auto& e : entries_) {
+        if (!e.live || !e.message.retain) continue;
+        e.live = false;
+        e.message = OutgoingMessage{};
+        --live_;
+    }
+    compact();
+}
+
 void OutboundQueue::clear() {
     entries_.clear();
     retained_.clear();

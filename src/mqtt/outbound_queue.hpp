@@ -26,6 +26,9 @@ public:
     void push(OutgoingMessage message);
     std::optional<OutgoingMessage> pop();
     void clear();
+    // Drops the retained updates waiting (a reconnect asserts the whole tree again); transient
+    // messages (command replies, events) stay, in their order, within their bounds.
+    void drop_retained();
 
     std::size_t size() const noexcept { return live_; }
     std::size_t transient_bytes() const noexcept { return transient_bytes_; }  // topic + payload of waiting transient messages

@@ -184,6 +184,15 @@ void PahoClient::connect() {
     if (stopped_ || connecting_ || connected_) return;
     connecting_ = true;
     auto builder = connect_options_for(config_);
+    if (session_expiry_) {
+        if (config_.version == 5) {
+            builder.clean_start(false);
+            builder.properties(::mqtt::properties{
+                ::mqtt::property(::mqtt::property::SESSION_EXPIRY_INTERVAL, static_cast<std::uint32_t>(session_expiry_->count()))});
+        } else {
+            builder.clean_session(false);
+        }
+    }
     if (!will_topic_.empty()) builder.will(::mqtt::message(will_topic_, std::string("offline"), 1, true));
     spdlog::info("MQTT: connecting to {} as {}", config_.uri, config_.client_id);
     const unsigned attempt = ++connect_attempt_;
@@ -222,7 +231,7 @@ void PahoClient::on_connect_result(bool ok, const std::string& error) {
     }
     connected_ = true;
     ++connections_;
-    queue_.clear();
+    queue_.drop_retained();  // the core asserts the whole tree again (connected callback)
     in_flight_ = 0;
     ++generation_;
     delay_ = std::chrono::milliseconds(0);
@@ -240,9 +249,9 @@ void PahoClient::on_connect_result(bool ok, const std::string& error) {
 void PahoClient::on_connection_lost(const std::string& cause) {
     if (!connected_) return;
     connected_ = false;
-    // What waited is republished in full (retained) on reconnect; completions still to come
-    // from the lost connection are ignored.
-    queue_.clear();
+    // What waited is republished in full (retained) on reconnect; command replies and events wait
+    // for the new connection (bounded); completions still to come from the lost connection are ignored.
+    queue_.drop_retained();
     in_flight_ = 0;
     ++generation_;
     spdlog::warn("MQTT: connection lost{}{}", cause.empty() ? "" : ": ", cause);
@@ -263,8 +272,13 @@ void PahoClient::schedule_reconnect() {
 }
 
 void PahoClient::publish(OutgoingMessage m) {
-    // While disconnected nothing waits: the retained tree is republished whole on reconnect.
-    if (!connected_) return;
+    if (!connected_) {
+        // Retained state is republished whole on reconnect; a command reply or an event waits
+        // for it (bounded like any transient message): a reply to a request that arrived just
+        // before a reconnect (the failover winner's, with its will) is not lost.
+        if (!m.retain && !stopped_) queue_.push(std::move(m));
+        return;
+    }
     const auto dropped = queue_.dropped();
     queue_.push(std::move(m));
     if (queue_.dropped() != dropped && (queue_.dropped() & (queue_.dropped() - 1)) == 0)
@@ -424,7 +438,7 @@ void PahoClient::reconfigure(const config::MqttConfig& config, const std::option
     ++generation_;
     reconnect_timer_.cancel();
     connect_watchdog_.cancel();
-    queue_.clear();
+    queue_.drop_retained();
     in_flight_ = 0;
     const bool was_connected = connected_;
     connected_ = false;

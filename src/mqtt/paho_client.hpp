@@ -48,6 +48,10 @@ public:
     bool takes_references() const override { return static_cast<bool>(payload_source_); }
     // Where by_reference messages' payloads are read when they are sent (the core's retained store).
     void set_payload_source(PayloadSource source) { payload_source_ = std::move(source); }
+    // A session the broker keeps for `expiry` after a disconnect (MQTT 5 Session Expiry; 3.1.1:
+    // clean session off): what arrives for our subscriptions while we reconnect is delivered
+    // after it (the failover winner's reconnect with its will must not lose commands).
+    void keep_session(std::chrono::seconds expiry) { session_expiry_ = expiry; }
     void subscribe(const std::string& filter, int qos) override;
     // A subscription whose retain flag tells "delivered because we subscribed" (history) from
     // "published live while we are subscribed" (flag clear) in MQTT 5 too: Retain As Published
@@ -95,6 +99,7 @@ private:
     std::map<std::string, int> subscriptions_;
     std::set<std::string> state_filters_;  // subscribe_state(): Retain As Published off
     PayloadSource payload_source_;
+    std::optional<std::chrono::seconds> session_expiry_;
     bool connected_ = false;
     bool connecting_ = false;
     bool stopped_ = false;

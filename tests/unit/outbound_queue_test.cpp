@@ -36,6 +36,24 @@ TEST(OutboundQueue, RetainedUpdatesCoalesceInTheFirstPlace) {
     EXPECT_EQ(drain(q), (std::vector<std::string>{"pbx/extensions/2001/status=online"}));
 }
 
+// A reconnect asserts the whole retained tree again; the replies and events that waited go out
+// on the new connection, in their order.
+TEST(OutboundQueue, DropRetainedKeepsTheTransientMessagesInOrder) {
+    mqtt::OutboundQueue q;
+    q.push(msg("pbx/extensions/2001/status", "ringing", true));
+    q.push(msg("test/reply/1", "{ok}", false));
+    q.push(msg("pbx/extensions/2002/status", "busy", true));
+    q.push(msg("pbx/extensions/2001/event", "{ringing}", false));
+    q.drop_retained();
+    EXPECT_EQ(q.size(), 2u);
+    // The retained topics can wait again afterwards (their index was rebuilt).
+    q.push(msg("pbx/extensions/2001/status", "online", true));
+    q.push(msg("pbx/extensions/2001/status", "busy", true));
+    EXPECT_EQ(q.coalesced(), 1u);
+    EXPECT_EQ(drain(q), (std::vector<std::string>{"test/reply/1={ok}", "pbx/extensions/2001/event={ringing}",
+                                                  "pbx/extensions/2001/status=busy"}));
+}
+
 TEST(OutboundQueue, TransientMessagesAreBoundedOldestDroppedFirst) {
     mqtt::OutboundQueue q(3);
     q.push(msg("r", "1", true));
