@@ -25,3 +25,23 @@ stop_all() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
+
+# wait_idle SECONDS PID...: until every PID used at most 10 ms of CPU in one second (steady
+# state: the bridge's startup, its stale sweep reading back the retained tree, mosquitto
+# delivering it); status 1 after SECONDS.
+wait_idle() {
+    local deadline=$((SECONDS + $1)); shift
+    local pid busy after
+    local -A before=()
+    while ((SECONDS < deadline)); do
+        for pid in "$@"; do before[$pid]=$(awk '{print $14 + $15}' "/proc/$pid/stat"); done
+        sleep 1
+        busy=0
+        for pid in "$@"; do
+            after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+            if ((after - ${before[$pid]} > 1)); then busy=1; fi
+        done
+        ((busy)) || return 0
+    done
+    return 1
+}

@@ -167,7 +167,9 @@ log "startup: ${STARTUP_S} s ($STARTUP_STATUSES statuses, $STARTUP_MESSAGES mess
 # --- latency ---------------------------------------------------------------------------------
 # First, on the PBX as it started (every extension registered and idle, no call): every step of a
 # devstate storm then changes its extension's status, so each step has one status message.
-sleep 3  # the rest of the snapshot's messages (dnd, queues...) drains first: steady state
+# Steady state first: the rest of the snapshot's messages, the stale sweep reading the retained
+# tree back (30,000 messages through mosquitto) — a latency phase started during it measured that.
+wait_idle 60 "$BRIDGE_PID" "$MOSQUITTO_PID" || log "latency: the bridge or mosquitto did not go idle within 60 s"
 log "latency: $LAT_EVENTS device state events at $LAT_RATE/s"
 control "storm-log $WORK/steps.txt" >/dev/null
 "$DRIVER" latency --mqtt "$MQTT_URI" --control "$CONTROL_PORT" --command "storm $LAT_EVENTS $LAT_RATE devstate" \
