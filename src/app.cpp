@@ -191,7 +191,7 @@ struct App::Impl {
                                 [this](const std::string& topic) {
                                     if (topic == leader_topic) {  // the election's, not the core's store
                                         if (publishing())
-                                            mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
+                                            publish_leader();
                                         return;
                                     }
                                     core->mqtt_publish_failed(topic);
@@ -221,6 +221,9 @@ struct App::Impl {
         };
     }
 
+    // <base>/bridge/leader = this instance (retained, QoS 1): a claim, or the leader asserting itself.
+    void publish_leader() { mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt}); }
+
     // --- failover: carries out what the election decided ---
     void apply(const failover::Effects& e) {
         if (stopping) return;
@@ -231,7 +234,7 @@ struct App::Impl {
         if (e.standby_ready) core->mqtt_connected();  // subscribes the command topics; the gate drops its state
         if (e.publish_claim) {
             spdlog::info("failover: no bridge online, instance {} claims the leadership", instance_id);
-            mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
+            publish_leader();
         }
         if (e.become_active) {
             spdlog::info("failover: instance {} is now active", instance_id);
@@ -242,12 +245,12 @@ struct App::Impl {
         if (e.confirm) {
             // Retained, QoS 1: standbys and operators see who is active; asserted again after a
             // broker restart that lost it.
-            mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
+            publish_leader();
             core->mqtt_connected();  // bridge/state online and the whole tree
         }
         if (e.reassert_leader) {
             spdlog::info("failover: another instance claimed while {} leads; asserting the leadership", instance_id);
-            mqtt->publish(mqtt::OutgoingMessage{leader_topic, instance_id, true, 1, std::nullopt});
+            publish_leader();
         }
         if (e.reassert_online) {
             spdlog::warn("failover: bridge/state said offline while {} is active (an old leader's will); online again", instance_id);

@@ -86,7 +86,6 @@ public:
         return role_ == Role::active || role_ == Role::winning ||
                ((role_ == Role::standby || role_ == Role::claiming) && bridge_state_ != "online");
     }
-    const std::string& bridge_state() const { return bridge_state_; }
 
 private:
     enum class Timer { none, election, claim, confirm };

@@ -4,13 +4,17 @@
 
 namespace mqtt {
 
+// A value goes by reference to a port that takes them (read from the store when sent), a clear
+// (empty payload) always by value.
+OutgoingMessage RetainedStore::message(const std::string& topic, const std::string& payload) const {
+    if (!payload.empty() && port_.takes_references()) return OutgoingMessage{topic, std::string(), true, qos_, std::nullopt, true};
+    return OutgoingMessage{topic, payload, true, qos_, std::nullopt};
+}
+
 void RetainedStore::send(const std::string& topic, const std::string& payload) {
     ++publishes_;
     if (port_.connected()) {
-        if (!payload.empty() && port_.takes_references())
-            port_.publish(OutgoingMessage{topic, std::string(), true, qos_, std::nullopt, true});
-        else
-            port_.publish(OutgoingMessage{topic, payload, true, qos_, std::nullopt});
+        port_.publish(message(topic, payload));
         clears_owed_.erase(topic);
     } else if (payload.empty()) {
         clears_owed_.insert(topic);
@@ -89,10 +93,7 @@ void RetainedStore::republish_all() {
     if (!port_.connected()) return;
     for (const auto& topic : clears_owed_) port_.publish(OutgoingMessage{topic, std::string(), true, qos_, std::nullopt});
     clears_owed_.clear();
-    const bool by_reference = port_.takes_references();
-    for (const auto& [topic, payload] : asserted_)
-        port_.publish(by_reference ? OutgoingMessage{topic, std::string(), true, qos_, std::nullopt, true}
-                                   : OutgoingMessage{topic, payload, true, qos_, std::nullopt});
+    for (const auto& [topic, payload] : asserted_) port_.publish(message(topic, payload));
 }
 
 }  // namespace mqtt

@@ -60,6 +60,7 @@ public:
 
 private:
     void send(const std::string& topic, const std::string& payload);
+    OutgoingMessage message(const std::string& topic, const std::string& payload) const;
 
     Port& port_;
     int qos_;
