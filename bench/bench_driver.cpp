@@ -14,10 +14,12 @@
 //            resulting message reached the subscriber, messages, and with --pid the CPU seconds
 //            and peak RSS of that process. --capture writes every message received (topic and
 //            payload) for the ceiling phase.
-//   ceiling  --mqtt URI --filter F --replay FILE
+//   ceiling  --mqtt URI --filter F --replay FILE [--pin one|any]
 //            a bare Paho publisher sends the captured messages (pre-built, QoS 1, retained, the
 //            window the bridge uses: 256 or the broker's Receive Maximum) as fast as Paho allows,
-//            to the same broker, while a subscriber like the one above counts them; prints JSON.
+//            to the same broker, while a subscriber like the one above (a forked process of its
+//            own) counts them; prints JSON. --pin one: the publisher runs on one CPU, as the
+//            bridge does by default ([process] cpu).
 //   latency  --mqtt URI --control PORT --command "storm N RATE devstate" --steps FILE
 //            [--prefix pbx]: records when each <prefix>/extensions/<ext>/status message arrives,
 //            runs the storm (the simulator logs each step's send time into FILE, see
@@ -34,9 +36,12 @@
 #include <mqtt/async_client.h>
 #include <nlohmann/json.hpp>
 
+#include "process/cpu_affinity.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -411,9 +416,39 @@ int ceiling(const Args& a) {
         std::string t = topic.rfind(from, 0) == 0 ? to + topic.substr(from.size()) : topic;
         prebuilt.push_back(mqtt::make_message(t, payload, 1, true));
     }
-    Subscriber sub(a.need("mqtt"), to + "/#", false);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    sub.take_live();
+    const std::size_t expect = prebuilt.size();
+    // The counting subscriber is a process of its own, as in the bridge's phases (Paho C runs one
+    // send and one receive thread per process, shared by all its clients): forked before any
+    // Paho thread exists, it reports "<received> <unix ns of the last one>" through a pipe.
+    int ready_pipe[2], result_pipe[2];
+    if (::pipe(ready_pipe) != 0 || ::pipe(result_pipe) != 0) fail("pipe failed");
+    const pid_t child = ::fork();
+    if (child < 0) fail("fork failed");
+    if (child == 0) {
+        std::size_t got = 0;
+        std::int64_t last = 0;
+        {
+            Subscriber sub(a.need("mqtt"), to + "/#", false);
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            sub.take_live();
+            if (::write(ready_pipe[1], "r", 1) != 1) ::_exit(2);
+            const auto deadline = Clock::now() + std::chrono::seconds(240);
+            while (sub.live_count() < expect && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            got = sub.live_count();
+            last = sub.last_ns();
+        }
+        const std::string line = std::to_string(got) + " " + std::to_string(last) + "\n";
+        ::_exit(::write(result_pipe[1], line.data(), line.size()) == static_cast<ssize_t>(line.size()) ? 0 : 2);
+    }
+    char r = 0;
+    if (::read(ready_pipe[0], &r, 1) != 1) fail("the counting subscriber did not start");
+    // --pin one: the publisher (and Paho's threads, created with it) on one CPU, as the bridge
+    // runs by default ([process] cpu): "as fast as Paho allows" for both.
+    std::string pinned = "any";
+    if (a.get("pin", "any") == "one") {
+        const auto result = process::pin_process({process::CpuSetting::Mode::One, -1});
+        if (result.cpu) pinned = std::to_string(*result.cpu);
+    }
 
     class Completions : public virtual mqtt::callback {
     public:
@@ -447,17 +482,18 @@ int ceiling(const Args& a) {
         std::unique_lock l(completions.m);
         completions.cv.wait_for(l, std::chrono::seconds(120), [&] { return completions.done == sent; });
     }
-    const auto expect = prebuilt.size();
-    const auto deadline = Clock::now() + std::chrono::seconds(120);
-    while (sub.live_count() < expect && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    const std::size_t got = sub.live_count();
-    const std::int64_t last = sub.last_ns();
+    std::string result;
+    for (char c; ::read(result_pipe[0], &c, 1) == 1 && c != '\n';) result += c;
+    ::waitpid(child, nullptr, 0);
+    std::size_t got = 0;
+    std::int64_t last = 0;
+    std::istringstream(result) >> got >> last;
     const double secs = static_cast<double>(last - t0) / 1e9;
     // Leave nothing behind: clear the copies.
     for (const auto& m : prebuilt) pub.publish(mqtt::make_message(m->get_topic(), std::string(), 0, true));
     pub.disconnect()->wait_for(std::chrono::seconds(5));
-    std::printf("{\"messages\":%zu,\"received\":%zu,\"window\":%zu,\"seconds\":%.3f,\"messages_per_s\":%.0f}\n", expect, got, window,
-                secs, secs > 0 ? static_cast<double>(got) / secs : 0);
+    std::printf("{\"messages\":%zu,\"received\":%zu,\"window\":%zu,\"cpu\":\"%s\",\"seconds\":%.3f,\"messages_per_s\":%.0f}\n", expect,
+                got, window, pinned.c_str(), secs, secs > 0 ? static_cast<double>(got) / secs : 0);
     return got == expect ? 0 : 1;
 }
 

@@ -3,10 +3,12 @@
 #
 #   bench/run.sh [--build DIR] [--extensions 10000] [--calls 2000] [--events 500000]
 #                [--latency-events 10000] [--latency-rate 1000] [--no-peer] [--keep]
-#                [--qos 1] [--broker-inflight N]
+#                [--qos 1] [--broker-inflight N] [--cpu one|any]
 #
 # --qos: the bridge's [mqtt] qos (the ceiling's bare publisher stays at QoS 1); --broker-inflight:
-# mosquitto's max_inflight_messages (its MQTT 5 Receive Maximum; default 20).
+# mosquitto's max_inflight_messages (its MQTT 5 Receive Maximum; default 20); --cpu: the bridge's
+# [process] cpu (default "one", the bridge's default: it runs on one CPU), and the same for the
+# ceiling's bare publisher.
 #
 # Builds (Release, DIR default build-bench) pbx2mqtt, the AMI simulator and bench_driver; installs
 # the Node.js peer (bench/peer, npm ci) unless --no-peer; then, with the simulator holding
@@ -39,6 +41,7 @@ PEER=1
 KEEP=0
 QOS=1
 INFLIGHT=""
+CPU=one
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --build) BUILD_DIR="$2"; shift 2 ;;
@@ -50,8 +53,9 @@ while [[ $# -gt 0 ]]; do
         --no-peer) PEER=0; shift ;;
         --qos) QOS="$2"; shift 2 ;;
         --broker-inflight) INFLIGHT="$2"; shift 2 ;;
+        --cpu) CPU="$2"; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -138,6 +142,8 @@ base_topic = "$1"
 client_id = "$2"
 stats_interval = 0
 qos = $QOS
+[process]
+cpu = "$CPU"
 [pbx]
 trunks = ["trunk1"]
 [log]
@@ -203,7 +209,7 @@ stop_pid "$TRUTH_PID"
 
 # --- ceiling ---------------------------------------------------------------------------------
 log "ceiling: the captured messages through a bare Paho publisher"
-"$DRIVER" ceiling --mqtt "$MQTT_URI" --replay "$WORK/capture.txt" --from-prefix pbx --to-prefix ceiling >"$WORK/ceiling.json"
+"$DRIVER" ceiling --mqtt "$MQTT_URI" --replay "$WORK/capture.txt" --from-prefix pbx --to-prefix ceiling --pin "$CPU" >"$WORK/ceiling.json"
 log "ceiling: $(cat "$WORK/ceiling.json")"
 
 stop_pid "$BRIDGE_PID"
@@ -234,8 +240,8 @@ dratio=$(awk -v a="$drain" -v b="$ceil" 'BEGIN {if (b > 0) printf "%.0f%%", 100 
 idle_cpu=$(json "$WORK/idle.json" cpu_s); idle_rss=$(json "$WORK/idle.json" rss_kib)
 p50=$(json "$WORK/latency.json" p50_us); p99=$(json "$WORK/latency.json" p99_us); pmax=$(json "$WORK/latency.json" max_us)
 printf '\n'
-printf 'pbx2mqtt benchmark: %s extensions, %s held calls, %s storm events; %s cores, %s\n' "$EXTENSIONS" "$CALLS" "$EVENTS" \
-    "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+printf 'pbx2mqtt benchmark: %s extensions, %s held calls, %s storm events; %s cores, %s; QoS %s, [process] cpu = "%s"\n' \
+    "$EXTENSIONS" "$CALLS" "$EVENTS" "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" "$QOS" "$CPU"
 printf '%-12s %-44s %s\n' metric value target
 printf '%-12s %-44s %s\n' startup "${STARTUP_S} s to ${STARTUP_STATUSES} statuses ($STARTUP_MESSAGES msgs)" "< 2 s"
 printf '%-12s %-44s %s\n' throughput "$ingest events/s read, $e2e events/s end to end" ">= 100000 events/s"

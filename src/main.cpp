@@ -8,6 +8,7 @@
 #include "app.hpp"
 #include "config/cli.hpp"
 #include "config/config.hpp"
+#include "process/cpu_affinity.hpp"
 #include "version.hpp"
 
 int main(int argc, char** argv) {
@@ -44,6 +45,19 @@ int main(int argc, char** argv) {
     const auto level = spdlog::level::from_str(loaded.config->log.level);
     spdlog::set_level(level);
     spdlog::flush_on(std::min(level, spdlog::level::info));  // as App does on reload
+    // Before App: Paho's threads, created with the MQTT client, inherit the affinity.
+    const auto& cpu = loaded.config->process.cpu;
+    const auto pinned = process::pin_process(cpu);
+    if (!pinned.error.empty()) {
+        if (cpu.mode == process::CpuSetting::Mode::Fixed) {
+            spdlog::critical("{}", pinned.error);
+            return config::kExitUsageOrConfigError;
+        }
+        spdlog::warn("{}; running on CPUs {}", pinned.error, process::cpu_list(pinned.allowed));
+    } else if (pinned.cpu && pinned.allowed.size() > 1) {
+        spdlog::info("running on CPU {} of {} ([process] cpu = \"any\" lets the scheduler move it)", *pinned.cpu,
+                     process::cpu_list(pinned.allowed));
+    }
     try {
         pbx2mqtt::App app(std::move(*loaded.config));
         return app.run();

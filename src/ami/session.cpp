@@ -37,6 +37,7 @@ void Session::disconnected() {
     ping_outstanding_ = false;
     // Complete in ActionID order; a callback may not add new actions (we are not logged in).
     auto pending = std::exchange(pending_, {});
+    deadlines_.clear();
     for (auto& [id, p] : pending) {
         p.result.status = ActionResult::Status::Disconnected;
         if (p.done) p.done(std::move(p.result));
@@ -119,6 +120,7 @@ void Session::on_message(Message&& message) {
 
 void Session::complete(std::map<std::string, Pending>::iterator it, ActionResult::Status status) {
     Pending p = std::move(it->second);
+    deadlines_.erase(p.deadline_entry);
     pending_.erase(it);
     p.result.status = status;
     if (p.done) p.done(std::move(p.result));
@@ -132,6 +134,7 @@ std::string Session::send_internal(const Action& action, ActionCallback on_done,
     p.done = std::move(on_done);
     p.deadline = now + action.timeout;
     p.completion_event = action.completion_event;
+    p.deadline_entry = deadlines_.emplace(p.deadline, id);
     pending_.emplace(id, std::move(p));
     return id;
 }
@@ -224,8 +227,7 @@ void Session::tick(Clock::time_point now) {
     }
     // Time out expired actions (collect first: callbacks may send new actions).
     std::vector<std::string> expired;
-    for (const auto& [id, p] : pending_)
-        if (now >= p.deadline) expired.push_back(id);
+    for (auto d = deadlines_.begin(); d != deadlines_.end() && now >= d->first; ++d) expired.push_back(d->second);
     for (const auto& id : expired) {
         auto it = pending_.find(id);
         if (it != pending_.end()) complete(it, ActionResult::Status::Timeout);
@@ -243,7 +245,7 @@ std::optional<Clock::time_point> Session::next_deadline() const {
     if (state_ == State::LoggedIn) {
         consider(last_received_ + (ping_outstanding_ ? 2 * options_.keepalive : options_.keepalive));
     }
-    for (const auto& [id, p] : pending_) consider(p.deadline);
+    if (!deadlines_.empty()) consider(deadlines_.begin()->first);
     return next;
 }
 

@@ -463,6 +463,7 @@ void read_mqtt(Section& s, const Getenv& env, const fs::path& base_dir, MqttConf
 constexpr std::array<std::string_view, 11> kReservedNodeIds{"ami",      "bridge",   "calls",  "cmd",    "conferences", "events",
                                                             "extensions", "parkings", "queues", "trunks", "voicemail"};
 constexpr std::size_t kMaxNodeIdLength = 64;
+constexpr std::int64_t kMaxCpu = 1024;  // CPU_SETSIZE
 
 // A node id is one topic level that is also usable as it is in client ids and Home Assistant
 // unique ids: ASCII letters, digits, '-' and '_'.
@@ -595,6 +596,22 @@ void read_failover(Section& s, FailoverConfig& f) {
     s.report_unknown_keys();
 }
 
+void read_process(Section& s, ProcessConfig& p) {
+    if (const toml::node* node = s.find("cpu")) {
+        const std::string what = s.quoted("cpu") + " must be \"one\" (the CPU the bridge starts on), \"any\" (let the scheduler move it) or a CPU number";
+        if (const auto* str = node->as_string()) {
+            if (str->get() == "one") p.cpu = {process::CpuSetting::Mode::One, -1};
+            else if (str->get() == "any") p.cpu = {process::CpuSetting::Mode::Any, -1};
+            else s.errors().at(*node, what);
+        } else if (auto v = node->value_exact<std::int64_t>(); v && *v >= 0 && *v < kMaxCpu) {
+            p.cpu = {process::CpuSetting::Mode::Fixed, static_cast<int>(*v)};
+        } else {
+            s.errors().at(*node, what + " (0 to " + std::to_string(kMaxCpu - 1) + ")");
+        }
+    }
+    s.report_unknown_keys();
+}
+
 LoadResult parse(std::string_view toml_text, std::string source_name, const Getenv& env, const fs::path& base_dir) {
     LoadResult result;
     toml::table root;
@@ -632,11 +649,13 @@ LoadResult parse(std::string_view toml_text, std::string source_name, const Gete
     read_homeassistant(homeassistant, config.homeassistant);
     Section failover(errors, table("failover"), "failover");
     read_failover(failover, config.failover);
+    Section process(errors, table("process"), "process");
+    read_process(process, config.process);
 
     for (auto&& [key, node] : root) {
         const std::string_view name = key.str();
         if (name == "ami" || name == "mqtt" || name == "pbx" || name == "commands" || name == "log" || name == "homeassistant" ||
-            name == "failover")
+            name == "failover" || name == "process")
             continue;
         const std::string what = node.is_table() ? "unknown table '" : "unknown key '";
         errors.at(node.is_table() || !key.source().begin.line ? node.source() : key.source(),

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "process/cpu_affinity.hpp"
+
 namespace config {
 
 // A password. There is deliberately no operator<< and no fmt formatter, so it cannot end up
@@ -121,6 +123,13 @@ struct FailoverConfig {
     bool operator==(const FailoverConfig&) const = default;
 };
 
+// The process itself (src/process).
+struct ProcessConfig {
+    process::CpuSetting cpu;                             // "one" (default), "any", or a CPU number
+
+    bool operator==(const ProcessConfig&) const = default;
+};
+
 struct Config {
     AmiConfig ami;
     MqttConfig mqtt;
@@ -129,6 +138,7 @@ struct Config {
     LogConfig log;
     HomeAssistantConfig homeassistant;
     FailoverConfig failover;
+    ProcessConfig process;
     std::string source;                                  // file path, or the name given to parse_string
 
     // The root of every topic of this bridge: "<base_topic>/<node_id>", or base_topic alone.

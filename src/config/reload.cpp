@@ -80,6 +80,8 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
         plan.refused.emplace_back("homeassistant changes need a restart (discovery stays as it was)");
     if (running.failover != next.failover)
         plan.refused.emplace_back("failover changes need a restart (the election stays as it was)");
+    if (running.process != next.process)
+        plan.refused.emplace_back("process.cpu changes need a restart (the process stays on the CPUs it has)");
     return plan;
 }
 
@@ -90,6 +92,7 @@ Config reloaded_config(const Config& running, const Config& next) {
     out.mqtt.qos = running.mqtt.qos;
     out.homeassistant = running.homeassistant;
     out.failover = running.failover;
+    out.process = running.process;
     return out;
 }
 

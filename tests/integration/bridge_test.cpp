@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <filesystem>
+#include <set>
 #include <fstream>
 
 #include "harness.hpp"
@@ -317,6 +319,58 @@ TEST(Bridge, WarningsAreMirroredToTheBridgeLogTopicWhenAsked) {
     EXPECT_EQ(record["time"].get<std::string>().size(), 24u) << record.dump();
     EXPECT_EQ(record["message"].get<std::string>().find("bridgepass"), std::string::npos);
     probe.publish("pbx/cmd/health_check", "", /*retain=*/true);  // clear the retained request
+}
+
+// "Cpus_allowed_list" of /proc/<pid>/status or /proc/<pid>/task/<tid>/status.
+std::string cpus_allowed(const std::filesystem::path& status_file) {
+    std::ifstream in(status_file);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("Cpus_allowed_list:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 18));
+    return {};
+}
+
+// Every thread of the process (the io thread and Paho's), by their allowed CPUs.
+std::set<std::string> threads_cpus_allowed(pid_t pid) {
+    std::set<std::string> out;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task"))
+        out.insert(cpus_allowed(task.path() / "status"));
+    return out;
+}
+
+TEST(Bridge, RunsOnOneCpuByDefaultAndWhereTheSchedulerPutsItWithCpuAny) {
+    const std::string mine = cpus_allowed("/proc/self/status");
+    if (mine.find_first_of(",-") == std::string::npos) GTEST_SKIP() << "this test process may use one CPU only: " << mine;
+    {
+        Stack s;
+        ASSERT_TRUE(s.synced());
+        // Connected to the broker: Paho's threads exist, and sit on the same CPU.
+        const auto cpus = threads_cpus_allowed(s.bridge->process().pid());
+        ASSERT_EQ(cpus.size(), 1u) << s.bridge->log();
+        const std::string cpu = *cpus.begin();
+        EXPECT_EQ(cpu.find_first_of(",-"), std::string::npos) << cpu;
+        const auto tasks = std::filesystem::directory_iterator("/proc/" + std::to_string(s.bridge->process().pid()) + "/task");
+        EXPECT_GE(std::distance(std::filesystem::begin(tasks), std::filesystem::end(tasks)), 3);  // io, Paho's send and receive
+        EXPECT_TRUE(s.bridge->process().wait_for_log("running on CPU " + cpu + " of " + mine, 1s)) << s.bridge->log();
+    }
+    Stack any({}, [](BridgeConfig& c) { c.set("process", "cpu", "\"any\""); });
+    ASSERT_TRUE(any.synced());
+    EXPECT_EQ(threads_cpus_allowed(any.bridge->process().pid()), (std::set<std::string>{mine}));
+    EXPECT_EQ(any.bridge->log().find("running on CPU"), std::string::npos);
+}
+
+TEST(BridgeFaults, AFixedCpuItMayNotUseExitsWithCode2AndSaysWhich) {
+    const std::string mine = cpus_allowed("/proc/self/status");
+    BridgeConfig c;
+    c.ami_port = 1;
+    c.mqtt_uri = "tcp://127.0.0.1:1";
+    c.set("process", "cpu", "1023");
+    if (mine.find("1023") != std::string::npos) GTEST_SKIP() << "CPU 1023 exists here";
+    Bridge bridge(c);
+    int status = -1;
+    ASSERT_TRUE(bridge.process().wait_exit(5s, &status));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+    EXPECT_NE(bridge.log().find("[process] cpu = 1023 is not among the CPUs this process may use (" + mine + ")"), std::string::npos)
+        << bridge.log();
 }
 
 TEST(BridgeFaults, BadConfigExitsWithCode2AndNamesTheKey) {

@@ -119,6 +119,16 @@ TEST(ConfigReload, HomeAssistantChangesAreRefusedAndKept) {
     EXPECT_FALSE(config::reloaded_config(running, next).homeassistant.enabled);
 }
 
+TEST(ConfigReload, ProcessCpuIsRefusedAndKept) {
+    const auto running = load();
+    const auto next = load({}, "[process]\ncpu = \"any\"\n");
+    const auto plan = config::plan_reload(running, next);
+    EXPECT_TRUE(plan.applied.empty());
+    ASSERT_EQ(plan.refused.size(), 1u);
+    EXPECT_EQ(plan.refused[0], "process.cpu changes need a restart (the process stays on the CPUs it has)");
+    EXPECT_EQ(config::reloaded_config(running, next).process.cpu.mode, process::CpuSetting::Mode::One);
+}
+
 TEST(ConfigReload, TrunksAndLogLevel) {
     const auto plan = config::plan_reload(load(), load({}, "[pbx]\ntrunks = [\"t1\"]\n[log]\nlevel = \"warn\"\n"));
     EXPECT_EQ(plan.applied, (Names{"pbx.trunks", "log.level"}));

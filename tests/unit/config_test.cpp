@@ -333,6 +333,32 @@ TEST(ConfigParse, NodeIdPutsTheTreeOneLevelDown) {
     expect_errors(log + "file = \"/var/log/x\"\n", {"test.toml:4:1: unknown key 'log.file'"});
 }
 
+TEST(ConfigParse, ProcessCpu) {
+    const auto defaults = parse(kMinimal);
+    ASSERT_TRUE(defaults.ok());
+    EXPECT_EQ(defaults.config->process.cpu, (process::CpuSetting{process::CpuSetting::Mode::One, -1}));
+    const std::string section = std::string(kMinimal) + "[process]\n";
+    const auto any = parse(section + "cpu = \"any\"\n");
+    ASSERT_TRUE(any.ok());
+    EXPECT_EQ(any.config->process.cpu.mode, process::CpuSetting::Mode::Any);
+    const auto one = parse(section + "cpu = \"one\"\n");
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ(one.config->process.cpu.mode, process::CpuSetting::Mode::One);
+    const auto fixed = parse(section + "cpu = 3\n");
+    ASSERT_TRUE(fixed.ok());
+    EXPECT_EQ(fixed.config->process.cpu, (process::CpuSetting{process::CpuSetting::Mode::Fixed, 3}));
+    const auto last = parse(section + "cpu = 1023\n");
+    ASSERT_TRUE(last.ok());
+    EXPECT_EQ(last.config->process.cpu.cpu, 1023);
+
+    const std::string what =
+        "test.toml:4:7: 'process.cpu' must be \"one\" (the CPU the bridge starts on), \"any\" (let the scheduler move it) or a CPU number";
+    expect_errors(section + "cpu = \"two\"\n", {what});
+    expect_errors(section + "cpu = \"ANY\"\n", {what});
+    for (const char* bad : {"-1", "1024", "1.5", "true", "[0, 1]"}) expect_errors(section + "cpu = " + bad + "\n", {what + " (0 to 1023)"});
+    expect_errors(section + "cpus = 1\n", {"test.toml:4:1: unknown key 'process.cpus'"});
+}
+
 TEST(ConfigErrors, TopLevel) {
     expect_errors(std::string(kMinimal) + "[amii]\nhost = \"x\"\n", {"test.toml:3:1: unknown table 'amii'"});
     expect_errors("debug = true\n" + std::string(kMinimal), {"test.toml:1:1: unknown key 'debug'"});

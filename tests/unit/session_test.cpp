@@ -152,6 +152,38 @@ TEST(Session, ErrorsTimeoutsAndCompletionEvents) {
     EXPECT_EQ(s3, ActionResult::Status::Timeout);
 }
 
+TEST(Session, TheNearestActionDeadlineIsTheNextOneAndActionsExpireInDeadlineOrder) {
+    ami::SessionOptions o = Fixture::options();
+    o.keepalive = std::chrono::milliseconds(60000);
+    Fixture f(o);
+    f.login();
+    std::vector<int> expired;
+    // 10,000 in flight, as in a large snapshot, with 10 s to answer; then one with 300 ms and one
+    // with 200 ms, sent last.
+    for (int i = 0; i < 10000; ++i) f.session.send(Action("SIPshowpeer"), [&, i](ActionResult&& r) {
+        if (r.status == ActionResult::Status::Timeout) expired.push_back(i);
+    }, f.now);
+    Action medium("Ping"), shortest("Ping");
+    medium.timeout = std::chrono::milliseconds(300);
+    shortest.timeout = std::chrono::milliseconds(200);
+    f.session.send(medium, [&](ActionResult&& r) { if (r.status == ActionResult::Status::Timeout) expired.push_back(-300); }, f.now);
+    f.session.send(shortest, [&](ActionResult&& r) { if (r.status == ActionResult::Status::Timeout) expired.push_back(-200); }, f.now);
+    EXPECT_EQ(f.session.next_deadline(), f.now + std::chrono::milliseconds(200));
+    f.session.tick(f.now + std::chrono::milliseconds(300));
+    EXPECT_EQ(expired, (std::vector<int>{-200, -300}));
+    EXPECT_EQ(f.session.next_deadline(), f.now + std::chrono::milliseconds(10000));
+    // The answered ones leave the index: the rest expire together, in the order they were sent.
+    const auto sent = f.sent();
+    f.feed("Response: Success\r\nActionID: " + std::string(sent.at(0).action_id()) + "\r\n\r\n");
+    EXPECT_EQ(f.session.pending_actions(), 9999u);
+    f.session.tick(f.now + std::chrono::milliseconds(10000));
+    ASSERT_EQ(expired.size(), 2u + 9999u);
+    EXPECT_EQ(expired[2], 1);
+    EXPECT_EQ(expired.back(), 9999);
+    EXPECT_EQ(f.session.pending_actions(), 0u);
+    EXPECT_EQ(f.session.next_deadline(), f.now + std::chrono::milliseconds(60000));  // only the keepalive is left
+}
+
 TEST(Session, RefusesHeaderInjection) {
     Fixture f;
     f.login();
