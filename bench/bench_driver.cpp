@@ -40,11 +40,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -396,6 +398,89 @@ std::size_t window_for(const mqtt::token_ptr& connect_token) {
     return window;
 }
 
+// The ceiling's counting subscriber, in a process of its own as in the bridge's phases (Paho C
+// runs one send and one receive thread per process, shared by all its clients): forked before
+// any Paho thread exists, it subscribes, says "ready", waits for `expect` messages (at most 240 s)
+// and reports "<received> <unix ns of the last one>" through a pipe. It dies with its parent.
+class CountingChild {
+public:
+    CountingChild(const std::string& uri, const std::string& filter, std::size_t expect) {
+        int ready[2], result[2];
+        if (::pipe(ready) != 0 || ::pipe(result) != 0) fail("pipe failed");
+        const pid_t parent = ::getpid();
+        pid_ = ::fork();
+        if (pid_ < 0) fail("fork failed");
+        if (pid_ == 0) {
+            ::close(ready[0]);
+            ::close(result[0]);
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (::getppid() != parent) ::_exit(2);
+            count(uri, filter, expect, ready[1], result[1]);
+        }
+        ::close(ready[1]);
+        ::close(result[1]);
+        result_fd_ = result[0];
+        char r = 0;
+        const bool started = ::read(ready[0], &r, 1) == 1;
+        ::close(ready[0]);
+        if (!started) {
+            reap();
+            fail("the counting subscriber did not start");
+        }
+    }
+    ~CountingChild() {
+        if (pid_ > 0) ::kill(pid_, SIGTERM);
+        reap();
+        if (result_fd_ >= 0) ::close(result_fd_);
+    }
+    CountingChild(const CountingChild&) = delete;
+    CountingChild& operator=(const CountingChild&) = delete;
+
+    // What it received; fails the run when the child failed.
+    std::pair<std::size_t, std::int64_t> result() {
+        std::string line;
+        for (char c; ::read(result_fd_, &c, 1) == 1 && c != '\n';) line += c;
+        const int status = reap();
+        std::size_t got = 0;
+        std::int64_t last = 0;
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) || !(std::istringstream(line) >> got >> last))
+            fail("the counting subscriber failed (wait status " + std::to_string(status) + ")");
+        return {got, last};
+    }
+
+private:
+    [[noreturn]] static void count(const std::string& uri, const std::string& filter, std::size_t expect, int ready_fd, int result_fd) {
+        try {
+            std::size_t got = 0;
+            std::int64_t last = 0;
+            {
+                Subscriber sub(uri, filter, false);
+                std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                sub.take_live();
+                if (::write(ready_fd, "r", 1) != 1) ::_exit(2);
+                const auto deadline = Clock::now() + std::chrono::seconds(240);
+                while (sub.live_count() < expect && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                got = sub.live_count();
+                last = sub.last_ns();
+            }
+            const std::string line = std::to_string(got) + " " + std::to_string(last) + "\n";
+            ::_exit(::write(result_fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) ? 0 : 2);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench_driver: counting subscriber: %s\n", e.what());
+        } catch (...) {
+        }
+        ::_exit(2);
+    }
+    int reap() {
+        int status = -1;
+        if (pid_ > 0) ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return status;
+    }
+    pid_t pid_ = -1;
+    int result_fd_ = -1;
+};
+
 int ceiling(const Args& a) {
     std::vector<std::pair<std::string, std::string>> messages;
     {
@@ -417,35 +502,13 @@ int ceiling(const Args& a) {
         prebuilt.push_back(mqtt::make_message(t, payload, 1, true));
     }
     const std::size_t expect = prebuilt.size();
-    // The counting subscriber is a process of its own, as in the bridge's phases (Paho C runs one
-    // send and one receive thread per process, shared by all its clients): forked before any
-    // Paho thread exists, it reports "<received> <unix ns of the last one>" through a pipe.
-    int ready_pipe[2], result_pipe[2];
-    if (::pipe(ready_pipe) != 0 || ::pipe(result_pipe) != 0) fail("pipe failed");
-    const pid_t child = ::fork();
-    if (child < 0) fail("fork failed");
-    if (child == 0) {
-        std::size_t got = 0;
-        std::int64_t last = 0;
-        {
-            Subscriber sub(a.need("mqtt"), to + "/#", false);
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            sub.take_live();
-            if (::write(ready_pipe[1], "r", 1) != 1) ::_exit(2);
-            const auto deadline = Clock::now() + std::chrono::seconds(240);
-            while (sub.live_count() < expect && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            got = sub.live_count();
-            last = sub.last_ns();
-        }
-        const std::string line = std::to_string(got) + " " + std::to_string(last) + "\n";
-        ::_exit(::write(result_pipe[1], line.data(), line.size()) == static_cast<ssize_t>(line.size()) ? 0 : 2);
-    }
-    char r = 0;
-    if (::read(ready_pipe[0], &r, 1) != 1) fail("the counting subscriber did not start");
+    CountingChild counter(a.need("mqtt"), to + "/#", expect);
     // --pin one: the publisher (and Paho's threads, created with it) on one CPU, as the bridge
     // runs by default ([process] cpu): "as fast as Paho allows" for both.
+    const std::string pin = a.get("pin", "any");
+    if (pin != "one" && pin != "any") fail("--pin must be one or any");
     std::string pinned = "any";
-    if (a.get("pin", "any") == "one") {
+    if (pin == "one") {
         const auto result = process::pin_process({process::CpuSetting::Mode::One, -1});
         if (result.cpu) pinned = std::to_string(*result.cpu);
     }
@@ -482,12 +545,7 @@ int ceiling(const Args& a) {
         std::unique_lock l(completions.m);
         completions.cv.wait_for(l, std::chrono::seconds(120), [&] { return completions.done == sent; });
     }
-    std::string result;
-    for (char c; ::read(result_pipe[0], &c, 1) == 1 && c != '\n';) result += c;
-    ::waitpid(child, nullptr, 0);
-    std::size_t got = 0;
-    std::int64_t last = 0;
-    std::istringstream(result) >> got >> last;
+    const auto [got, last] = counter.result();
     const double secs = static_cast<double>(last - t0) / 1e9;
     // Leave nothing behind: clear the copies.
     for (const auto& m : prebuilt) pub.publish(mqtt::make_message(m->get_topic(), std::string(), 0, true));

@@ -60,6 +60,8 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
+[[ "$CPU" == one || "$CPU" == any ]] || { echo "--cpu must be one or any" >&2; exit 2; }
+
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- dependencies and build ------------------------------------------------------------------

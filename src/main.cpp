@@ -34,6 +34,13 @@ int main(int argc, char** argv) {
         return config::kExitUsageOrConfigError;
     }
     if (opts.check_config) {
+        // A fixed [process] cpu this process could not use is an error here too.
+        if (const auto& cpu = loaded.config->process.cpu; cpu.mode == process::CpuSetting::Mode::Fixed) {
+            if (const auto would = process::pin_process(cpu, false); !would.error.empty()) {
+                std::cerr << opts.config_path << ": " << would.error << "\n";
+                return config::kExitUsageOrConfigError;
+            }
+        }
         std::cout << opts.config_path << ": configuration OK\n";
         return config::kExitOk;
     }
@@ -53,10 +60,10 @@ int main(int argc, char** argv) {
             spdlog::critical("{}", pinned.error);
             return config::kExitUsageOrConfigError;
         }
-        spdlog::warn("{}; running on CPUs {}", pinned.error, process::cpu_list(pinned.allowed));
-    } else if (pinned.cpu && pinned.allowed.size() > 1) {
-        spdlog::info("running on CPU {} of {} ([process] cpu = \"any\" lets the scheduler move it)", *pinned.cpu,
-                     process::cpu_list(pinned.allowed));
+        spdlog::warn("{}; the scheduler decides where it runs", pinned.error);
+    } else if (pinned.cpu) {
+        spdlog::info("running on CPU {} of {}{}", *pinned.cpu, process::cpu_list(pinned.allowed),
+                     cpu.mode == process::CpuSetting::Mode::One ? " ([process] cpu = \"any\" lets the scheduler move it)" : "");
     }
     try {
         pbx2mqtt::App app(std::move(*loaded.config));

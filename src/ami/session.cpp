@@ -132,10 +132,9 @@ std::string Session::send_internal(const Action& action, ActionCallback on_done,
     Pending p;
     p.action = action.name;
     p.done = std::move(on_done);
-    p.deadline = now + action.timeout;
     p.completion_event = action.completion_event;
-    p.deadline_entry = deadlines_.emplace(p.deadline, id);
-    pending_.emplace(id, std::move(p));
+    auto it = pending_.emplace(id, std::move(p)).first;
+    it->second.deadline_entry = deadlines_.emplace(now + action.timeout, id);
     return id;
 }
 

@@ -59,6 +59,9 @@ public:
     enum class State { Disconnected, AwaitingGreeting, Authenticating, LoggedIn, Failed };
 
     Session(SessionOptions options, SessionCallbacks callbacks);
+    // Its callbacks capture `this`, and the deadline index holds iterators: not copyable, not movable.
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     // --- driven by the I/O edge ---
     void connected(Clock::time_point now);
@@ -95,8 +98,7 @@ private:
     struct Pending {
         std::string action;  // for logs
         ActionCallback done;
-        Clock::time_point deadline;
-        Deadlines::iterator deadline_entry;
+        Deadlines::iterator deadline_entry;  // its deadline is the key
         std::string completion_event;
         bool listing = false;
         bool awaiting_event = false;

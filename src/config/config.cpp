@@ -463,7 +463,6 @@ void read_mqtt(Section& s, const Getenv& env, const fs::path& base_dir, MqttConf
 constexpr std::array<std::string_view, 11> kReservedNodeIds{"ami",      "bridge",   "calls",  "cmd",    "conferences", "events",
                                                             "extensions", "parkings", "queues", "trunks", "voicemail"};
 constexpr std::size_t kMaxNodeIdLength = 64;
-constexpr std::int64_t kMaxCpu = 1024;  // CPU_SETSIZE
 
 // A node id is one topic level that is also usable as it is in client ids and Home Assistant
 // unique ids: ASCII letters, digits, '-' and '_'.
@@ -603,10 +602,10 @@ void read_process(Section& s, ProcessConfig& p) {
             if (str->get() == "one") p.cpu = {process::CpuSetting::Mode::One, -1};
             else if (str->get() == "any") p.cpu = {process::CpuSetting::Mode::Any, -1};
             else s.errors().at(*node, what);
-        } else if (auto v = node->value_exact<std::int64_t>(); v && *v >= 0 && *v < kMaxCpu) {
+        } else if (auto v = node->value_exact<std::int64_t>(); v && *v >= 0 && *v < process::kMaxCpu) {
             p.cpu = {process::CpuSetting::Mode::Fixed, static_cast<int>(*v)};
         } else {
-            s.errors().at(*node, what + " (0 to " + std::to_string(kMaxCpu - 1) + ")");
+            s.errors().at(*node, what + " (0 to " + std::to_string(process::kMaxCpu - 1) + ")");
         }
     }
     s.report_unknown_keys();
@@ -649,8 +648,8 @@ LoadResult parse(std::string_view toml_text, std::string source_name, const Gete
     read_homeassistant(homeassistant, config.homeassistant);
     Section failover(errors, table("failover"), "failover");
     read_failover(failover, config.failover);
-    Section process(errors, table("process"), "process");
-    read_process(process, config.process);
+    Section process_section(errors, table("process"), "process");
+    read_process(process_section, config.process);
 
     for (auto&& [key, node] : root) {
         const std::string_view name = key.str();

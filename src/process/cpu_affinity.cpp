@@ -46,17 +46,19 @@ std::string cpu_list(const std::vector<int>& cpus) {
     return out;
 }
 
-PinResult pin_process(const CpuSetting& setting) {
+PinResult pin_process(const CpuSetting& setting, bool apply) {
     PinResult result;
 #if defined(__linux__)
     cpu_set_t set;
     CPU_ZERO(&set);
+    if (setting.mode == CpuSetting::Mode::Any) return result;
     if (sched_getaffinity(0, sizeof set, &set) != 0) {
-        if (setting.mode == CpuSetting::Mode::Fixed)
-            result.error = std::string("cannot read this process's CPU affinity: ") + std::strerror(errno);
+        // EINVAL: a machine with more than kMaxCpu CPUs; the process is left as it is.
+        result.error = std::string("cannot read this process's CPU affinity: ") + std::strerror(errno);
         return result;
     }
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    static_assert(kMaxCpu == CPU_SETSIZE);
+    for (int cpu = 0; cpu < kMaxCpu; ++cpu)
         if (CPU_ISSET(cpu, &set)) result.allowed.push_back(cpu);
     const CpuChoice choice = choose_cpu(setting, result.allowed, sched_getcpu());
     if (!choice.error.empty()) {
@@ -64,6 +66,10 @@ PinResult pin_process(const CpuSetting& setting) {
         return result;
     }
     if (!choice.cpu) return result;
+    if (!apply) {
+        result.cpu = choice.cpu;
+        return result;
+    }
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(*choice.cpu, &one);
@@ -73,6 +79,7 @@ PinResult pin_process(const CpuSetting& setting) {
     }
     result.cpu = choice.cpu;
 #else
+    (void)apply;
     if (setting.mode == CpuSetting::Mode::Fixed) result.error = "[process] cpu: CPU affinity is only supported on Linux";
 #endif
     return result;

@@ -6,7 +6,7 @@
 // and exit, and every malloc and free, takes one of two process-wide mutexes. Spread over two
 // cores the three threads contend on them all the time (futex sleeps and wake-ups were over half
 // of the bridge's CPU in a 10,000-extension startup). On one CPU they take turns and the mutexes
-// are almost never contended: half the CPU per MQTT message, measured.
+// are almost never contended: about 40 % less CPU under load (docs/benchmarks.md "One CPU").
 //
 // choose_cpu() is the decision (pure, unit-tested); pin_process() applies it to the calling
 // thread. Call it before any other thread exists: threads created later inherit the mask.
@@ -15,6 +15,9 @@
 #include <vector>
 
 namespace process {
+
+// The largest CPU number + 1 a setting may name (glibc's CPU_SETSIZE).
+inline constexpr int kMaxCpu = 1024;
 
 // [process] cpu: "one" (the default: the CPU the bridge starts on), "any" (the scheduler decides,
 // every allowed CPU), or a CPU number.
@@ -45,6 +48,7 @@ struct PinResult {
 };
 
 // Applies choose_cpu() to the calling thread (Linux: sched_getaffinity / sched_setaffinity).
-PinResult pin_process(const CpuSetting& setting);
+// apply = false: only says what it would do (--check-config).
+PinResult pin_process(const CpuSetting& setting, bool apply = true);
 
 }  // namespace process
