@@ -3,12 +3,13 @@
 #
 #   bench/run.sh [--build DIR] [--extensions 10000] [--calls 2000] [--events 500000]
 #                [--latency-events 10000] [--latency-rate 1000] [--no-peer] [--keep]
-#                [--qos 1] [--broker-inflight N] [--cpu one|any]
+#                [--qos 1] [--broker-inflight N] [--cpu one|any] [--bridge-env VAR=VALUE]...
 #
 # --qos: the bridge's [mqtt] qos (the ceiling's bare publisher stays at QoS 1); --broker-inflight:
 # mosquitto's max_inflight_messages (its MQTT 5 Receive Maximum; default 20); --cpu: the bridge's
 # [process] cpu (default "one", the bridge's default: it runs on one CPU), and the same for the
-# ceiling's bare publisher.
+# ceiling's bare publisher. --bridge-env: an environment variable for the measured bridge only
+# (e.g. LD_LIBRARY_PATH=DIR from bench/untraced_paho.py; the table header shows it).
 #
 # Builds (Release, DIR default build-bench) pbx2mqtt, the AMI simulator and bench_driver; installs
 # the Node.js peer (bench/peer, npm ci) unless --no-peer; then, with the simulator holding
@@ -42,6 +43,7 @@ KEEP=0
 QOS=1
 INFLIGHT=""
 CPU=one
+BRIDGE_ENV=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --build) BUILD_DIR="$2"; shift 2 ;;
@@ -54,8 +56,9 @@ while [[ $# -gt 0 ]]; do
         --qos) QOS="$2"; shift 2 ;;
         --broker-inflight) INFLIGHT="$2"; shift 2 ;;
         --cpu) CPU="$2"; shift 2 ;;
+        --bridge-env) BRIDGE_ENV+=("$2"); shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -163,7 +166,7 @@ coproc STARTUP { "$DRIVER" startup --mqtt "$MQTT_URI" --base pbx --expect "$EXTE
 read -r line <&"${STARTUP[0]}"
 [[ "$line" == ready ]] || { echo "bench_driver startup: $line" >&2; exit 2; }
 T0=$(date +%s%N)
-"$BRIDGE_BIN" --config "$WORK/bridge.toml" >"$WORK/bridge.log" 2>&1 &
+env ${BRIDGE_ENV[@]+"${BRIDGE_ENV[@]}"} "$BRIDGE_BIN" --config "$WORK/bridge.toml" >"$WORK/bridge.log" 2>&1 &
 BRIDGE_PID=$!
 PIDS+=("$BRIDGE_PID")
 read -r line <&"${STARTUP[0]}" || true
@@ -244,6 +247,7 @@ p50=$(json "$WORK/latency.json" p50_us); p99=$(json "$WORK/latency.json" p99_us)
 printf '\n'
 printf 'pbx2mqtt benchmark: %s extensions, %s held calls, %s storm events; %s cores, %s; QoS %s, [process] cpu = "%s"\n' \
     "$EXTENSIONS" "$CALLS" "$EVENTS" "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" "$QOS" "$CPU"
+if ((${#BRIDGE_ENV[@]})); then printf 'bridge environment: %s\n' "${BRIDGE_ENV[*]}"; fi
 printf '%-12s %-44s %s\n' metric value target
 printf '%-12s %-44s %s\n' startup "${STARTUP_S} s to ${STARTUP_STATUSES} statuses ($STARTUP_MESSAGES msgs)" "< 2 s"
 printf '%-12s %-44s %s\n' throughput "$ingest events/s read, $e2e events/s end to end" ">= 100000 events/s"
