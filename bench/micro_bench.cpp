@@ -4,16 +4,31 @@
 //            recorded calls, queue, parking, conference... events in a loop: events/s
 //   core     the whole pure pipeline (parser, session, model, modules, retained store) on the
 //            same events as raw AMI bytes, publishing into a counting port: events/s
+//   storm    the same pipeline at bench/run.sh's scale: the simulator (tools/ami-sim, in
+//            process) with 10,000 extensions and 2,000 answered calls, read by the core, then a
+//            prepared storm of run.sh's mix fed in 64 KiB reads: events/s and CPU per event of
+//            the bridge's io thread without the MQTT client
 // Build: cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DPBX2MQTT_BENCH=ON -DPBX2MQTT_TESTS=OFF
 //        cmake --build build-rel --target micro_bench && build-rel/bench/micro_bench
 #include <benchmark/benchmark.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <ctime>
+#include <memory>
+#include <stdexcept>
 
 #include <string>
 #include <vector>
 
+#include "ami-sim/actions.hpp"
+#include "ami-sim/canned.hpp"
+#include "ami-sim/recording.hpp"
+#include "ami-sim/flavor.hpp"
+#include "ami-sim/seed.hpp"
+#include "ami-sim/session.hpp"
+#include "ami-sim/simulator.hpp"
+#include "ami-sim/storm.hpp"
 #include "ami/parser.hpp"
 #include "core/bridge_core.hpp"
 #include "core_rig.hpp"
@@ -112,6 +127,137 @@ void BM_Core(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(n));
 }
 BENCHMARK(BM_Core)->Unit(benchmark::kMillisecond);
+
+// --- the core at bench/run.sh's scale -----------------------------------------------------------
+
+// What a broker would count: the messages, not kept.
+class CountingPort : public mqtt::Port {
+public:
+    void publish(mqtt::OutgoingMessage m) override {
+        ++messages;
+        bytes += m.payload.size();
+    }
+    void subscribe(const std::string&, int) override {}
+    bool connected() const override { return true; }
+    std::size_t messages = 0, bytes = 0;
+};
+
+// The simulator and the core wired back to back, no sockets: what the core writes is parsed and
+// answered by the simulator's AMI session, whose answers the core reads.
+class ScaleRig {
+public:
+    ScaleRig(int extensions, int calls)
+        : sim_(make_sim(extensions)),
+          handler_(sim_, canned(), amisim::ActionCatalog(kFlavor, {})),
+          session_(sim_, handler_, users_) {
+        const auto started = sim_.start_answered_calls(calls, kNow);
+        if (!started.ok()) throw std::runtime_error("calls: " + started.error);
+        core::CoreOptions o;
+        o.session.username = "bridge";
+        o.session.secret = "bridgepass";
+        o.wall_clock = [] { return model::Timestamp(std::chrono::seconds(static_cast<long>(kNow))); };
+        core_ = std::make_unique<core::BridgeCore>(std::move(o), port_);
+        core_->start();
+        core_->ami_connected(now_);
+        core_->ami_received(session_.greeting() + "\r\n", now_);
+        answer();
+        if (!core_->session().logged_in() || core_->synchronizing()) throw std::runtime_error("the core did not read the simulated PBX");
+    }
+
+    // Feeds AMI bytes in reads of `chunk` and answers what the core asks meanwhile; returns the
+    // CPU seconds spent in the core (the simulator's answers are not counted).
+    double feed(const std::string& bytes, std::size_t chunk) {
+        double seconds = 0;
+        for (std::size_t at = 0; at < bytes.size(); at += chunk) {
+            const auto t0 = cpu_now();
+            core_->ami_received(std::string_view(bytes).substr(at, chunk), now_);
+            seconds += cpu_now() - t0;
+            seconds += answer();
+        }
+        return seconds;
+    }
+
+    amisim::Simulator& sim() { return sim_; }
+    const CountingPort& port() const { return port_; }
+    const core::BridgeCore& core() const { return *core_; }
+
+private:
+    static constexpr amisim::Flavor kFlavor = amisim::Flavor::Asterisk20ChanSip;
+    static constexpr double kNow = 1795801200;
+
+    static amisim::Simulator make_sim(int extensions) {
+        amisim::SimState state = amisim::default_state(kFlavor);
+        amisim::generate_extensions(state, kFlavor, extensions);
+        return amisim::Simulator(kFlavor, std::move(state), 1, kNow);
+    }
+    static amisim::CannedAnswers canned() {
+        amisim::CannedAnswers c;
+        c.add(amisim::parse_recording(amisim::embedded_snapshot(kFlavor)));
+        return c;
+    }
+    static double cpu_now() {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    }
+
+    // Answers the core's actions until it asks nothing more; returns the core's CPU seconds.
+    double answer() {
+        double seconds = 0;
+        for (int round = 0; round < 1000; ++round) {
+            const std::string out = core_->take_ami_output();
+            if (out.empty()) return seconds;
+            std::string replies;
+            for (auto& item : parser_.feed(out)) {
+                const auto* action = std::get_if<ami::Message>(&item);
+                if (!action) throw std::runtime_error("the core wrote malformed AMI");
+                auto step = session_.on_message(*action, kNow);
+                replies += step.reply;
+                for (const auto& e : step.broadcast) amisim::append_wire(replies, e);
+            }
+            const auto t0 = cpu_now();
+            core_->ami_received(replies, now_);
+            seconds += cpu_now() - t0;
+        }
+        throw std::runtime_error("the core kept asking");
+    }
+
+    std::vector<amisim::User> users_{{"bridge", "bridgepass", false}};
+    amisim::Simulator sim_;
+    amisim::ActionHandler handler_;
+    amisim::AmiSession session_;
+    ami::Parser parser_{false};
+    CountingPort port_;
+    std::unique_ptr<core::BridgeCore> core_;
+    ami::Clock::time_point now_ = ami::Clock::time_point(std::chrono::seconds(1000));
+};
+
+void BM_CoreStorm(benchmark::State& state) {
+    const int extensions = static_cast<int>(state.range(0));
+    const int calls = static_cast<int>(state.range(1));
+    const std::uint64_t events = static_cast<std::uint64_t>(state.range(2));
+    std::uint64_t n = 0, messages = 0, bytes = 0;
+    double seconds = 0;
+    for (auto _ : state) {
+        // A fresh PBX each time: a storm changes it for good. Its making is not timed.
+        ScaleRig rig(extensions, calls);
+        amisim::StormOptions options;
+        options.events = events;
+        const auto storm = amisim::prepare_storm(rig.sim(), options, 1795801200);
+        const std::size_t before = rig.port().messages;
+        const double spent = rig.feed(storm.bytes, 64 * 1024);
+        state.SetIterationTime(spent);
+        seconds += spent;
+        n += storm.events;
+        bytes += storm.bytes.size();
+        messages += rig.port().messages - before;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(n));
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    state.counters["messages_per_event"] = static_cast<double>(messages) / static_cast<double>(n);
+    state.counters["us_per_event"] = seconds * 1e6 / static_cast<double>(n);
+}
+BENCHMARK(BM_CoreStorm)->Args({10000, 2000, 200000})->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -29,20 +29,17 @@ Message::Kind Message::kind() const noexcept {
     return Kind::Other;
 }
 
-std::string_view Message::name_at(std::size_t i) const noexcept {
-    if (!parsed()) return headers_[i].name;
-    return std::string_view(text_).substr(fields_[i].name_at, fields_[i].name_size);
-}
-
-std::string_view Message::value_at(std::size_t i) const noexcept {
-    if (!parsed()) return headers_[i].value;
-    return std::string_view(text_).substr(fields_[i].value_at, fields_[i].value_size);
-}
-
 std::optional<std::string_view> Message::find(std::string_view name) const noexcept {
-    const std::size_t count = header_count();
-    for (std::size_t i = 0; i < count; ++i)
-        if (iequals(name_at(i), name)) return value_at(i);
+    if (parsed()) {
+        // The hot path (every event is read this way, a dozen names each): sizes first.
+        const char* text = text_.data();
+        for (const Field& f : fields_)
+            if (f.name_size == name.size() && iequals(std::string_view(text + f.name_at, f.name_size), name))
+                return std::string_view(text + f.value_at, f.value_size);
+        return std::nullopt;
+    }
+    for (const Header& h : headers_)
+        if (iequals(h.name, name)) return std::string_view(h.value);
     return std::nullopt;
 }
 

@@ -58,6 +58,17 @@ public:
     // Wire form: "Name: value\r\n" per header and a blank line (a greeting: the banner line).
     std::string serialize() const;
 
+    // Indexed access to the headers, in order, without building them as strings.
+    std::size_t header_count() const noexcept { return parsed() ? fields_.size() : headers_.size(); }
+    std::string_view name_at(std::size_t i) const noexcept {
+        if (!parsed()) return headers_[i].name;
+        return {text_.data() + fields_[i].name_at, fields_[i].name_size};
+    }
+    std::string_view value_at(std::size_t i) const noexcept {
+        if (!parsed()) return headers_[i].value;
+        return {text_.data() + fields_[i].value_at, fields_[i].value_size};
+    }
+
     // Same banner and same headers in the same order, however each message stores them.
     bool operator==(const Message& other) const noexcept;
 
@@ -73,9 +84,6 @@ private:
     // Parsed messages: every name and value back to back in text_, indexed by fields_:
     // two allocations per message instead of one per header name or value over the SSO.
     bool parsed() const noexcept { return !fields_.empty(); }
-    std::size_t header_count() const noexcept { return parsed() ? fields_.size() : headers_.size(); }
-    std::string_view name_at(std::size_t i) const noexcept;
-    std::string_view value_at(std::size_t i) const noexcept;
 
     std::string text_;
     std::vector<Field> fields_;

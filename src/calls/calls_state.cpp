@@ -1,7 +1,10 @@
 #include "calls/calls_state.hpp"
 
+#include "model/json_writer.hpp"
+
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 namespace calls {
 
@@ -17,6 +20,7 @@ int to_int(std::string_view s, int fallback = 0) {
 }
 
 std::string clean_id(std::string_view v) { return v == "<unknown>" ? std::string() : std::string(v); }
+std::string_view clean_view(std::string_view v) { return v == "<unknown>" ? std::string_view() : v; }
 
 // "00:01:05" -> 65 s.
 std::chrono::seconds hms(std::string_view d) {
@@ -31,7 +35,43 @@ std::chrono::seconds hms(std::string_view d) {
 
 bool is_phone_tech(std::string_view tech) { return iequals(tech, "SIP") || iequals(tech, "PJSIP") || iequals(tech, "IAX2"); }
 
-std::string key(std::string_view prefix, std::string_view name) { return std::string(prefix) + std::string(name); }
+// The channel snapshot headers update() reads: one pass over the event's headers instead of a
+// search per name (an event has 20-30 headers; this runs for most events).
+enum Field : std::size_t {
+    kUniqueid, kChannel, kLinkedid, kChannelState, kChannelStateDesc, kCallerIDNum, kCallerIDName,
+    kConnectedLineNum, kConnectedLineName, kContext, kExten, kFieldCount
+};
+constexpr std::string_view kFieldNames[kFieldCount] = {
+    "Uniqueid", "Channel", "Linkedid", "ChannelState", "ChannelStateDesc", "CallerIDNum", "CallerIDName",
+    "ConnectedLineNum", "ConnectedLineName", "Context", "Exten"};
+
+struct ChannelFields {
+    std::optional<std::string_view> at[kFieldCount];
+    const std::optional<std::string_view>& operator[](Field f) const { return at[f]; }
+};
+
+// "" prefix: Channel, Uniqueid...; "Dest": DestChannel, DestUniqueid... The first header of each
+// name counts, as Message::find would have it.
+ChannelFields channel_fields(const Message& e, std::string_view prefix) {
+    ChannelFields out;
+    const std::size_t count = e.header_count();
+    for (std::size_t i = 0; i < count; ++i) {
+        std::string_view name = e.name_at(i);
+        if (name.size() <= prefix.size() || !iequals(name.substr(0, prefix.size()), prefix)) continue;
+        name.remove_prefix(prefix.size());
+        for (std::size_t f = 0; f < kFieldCount; ++f)
+            if (name.size() == kFieldNames[f].size() && iequals(name, kFieldNames[f])) {
+                if (!out.at[f]) out.at[f] = e.value_at(i);
+                break;
+            }
+    }
+    return out;
+}
+
+// Assigns only when the value differs: most events repeat what the channel already says.
+void assign(std::string& to, std::string_view value) {
+    if (to != value) to.assign(value.data(), value.size());
+}
 
 }  // namespace
 
@@ -89,7 +129,8 @@ void CallsState::keep_known_times(const CallsState& previous) {
 }
 
 namespace {
-void index_move(std::map<std::string, std::set<std::string>, std::less<>>& index, const std::string& from,
+template <typename Index>
+void index_move(Index& index, const std::string& from,
                 const std::string& to, const std::string& uid) {
     if (from == to) return;
     if (!from.empty()) {
@@ -104,11 +145,16 @@ void index_move(std::map<std::string, std::set<std::string>, std::less<>>& index
 }  // namespace
 
 void CallsState::reindex(const Channel& c) {
-    Indexed& was = indexed_[c.uniqueid];
+    auto it = indexed_.find(c.uniqueid);
+    if (it == indexed_.end()) it = indexed_.emplace(c.uniqueid, Indexed{}).first;
+    Indexed& was = it->second;
+    if (was.linkedid == c.linkedid && was.bridge == c.bridge && was.dialed_by == c.dialed_by) return;
     index_move(by_linkedid_, was.linkedid, c.linkedid, c.uniqueid);
     index_move(by_bridge_, was.bridge, c.bridge, c.uniqueid);
     index_move(by_dialed_by_, was.dialed_by, c.dialed_by, c.uniqueid);
-    was = {c.linkedid, c.bridge, c.dialed_by};
+    assign(was.linkedid, c.linkedid);
+    assign(was.bridge, c.bridge);
+    assign(was.dialed_by, c.dialed_by);
 }
 
 void CallsState::unindex(const std::string& uniqueid) {
@@ -121,12 +167,12 @@ void CallsState::unindex(const std::string& uniqueid) {
 }
 
 Channel* CallsState::find(std::string_view uniqueid) {
-    auto it = channels_.find(std::string(uniqueid));
+    auto it = channels_.find(uniqueid);
     return it == channels_.end() ? nullptr : &it->second;
 }
 
 const Channel* CallsState::channel(std::string_view uniqueid) const {
-    auto it = channels_.find(std::string(uniqueid));
+    auto it = channels_.find(uniqueid);
     return it == channels_.end() ? nullptr : &it->second;
 }
 
@@ -219,55 +265,66 @@ void CallsState::touch(const Channel& c, model::ChangeSet& changes) const {
 void CallsState::happen(const Channel& c, std::string_view type, model::ChangeSet& changes, const Message* e) const {
     const auto [tech, resource] = device_of(c.name);
     if (!is_phone_tech(tech)) return;
-    nlohmann::ordered_json j;
-    j["event_type"] = type;
-    j["call_id"] = c.linkedid;
-    j["channel"] = c.name;
-    j["uniqueid"] = c.uniqueid;
     // Caller and callee as the phone sees them: who dialed is the caller.
     const Channel* peer = counterpart(c);
     const bool outgoing = c.outgoing.value_or(peer ? peer->dialed_by == c.uniqueid : c.dialed_by.empty());
-    const std::string own_number = c.caller_number, own_name = c.caller_name;
-    std::string other_number = peer ? peer->caller_number : c.connected_number;
+    const std::string& own_number = c.caller_number;
+    const std::string& own_name = c.caller_name;
+    std::string_view other_number = peer ? std::string_view(peer->caller_number) : std::string_view(c.connected_number);
     if (other_number.empty() && outgoing && c.dialed != "s") other_number = c.dialed;  // nobody answered: what was dialed
-    const std::string other_name = peer ? peer->caller_name : c.connected_name;
-    j["direction"] = outgoing ? "out" : "in";
-    j["caller_number"] = outgoing ? own_number : other_number;
-    j["caller_name"] = outgoing ? own_name : other_name;
-    j["callee_number"] = outgoing ? other_number : own_number;
-    j["callee_name"] = outgoing ? other_name : own_name;
-    const bool cause = e && e->has("Cause");
-    j["cause"] = cause ? nlohmann::ordered_json(to_int(e->get("Cause"))) : nlohmann::ordered_json(nullptr);
-    j["cause_txt"] = cause ? nlohmann::ordered_json(std::string(e->get("Cause-txt"))) : nlohmann::ordered_json(nullptr);
-    changes.happenings.push_back(model::Happening{"extension", resource, std::move(j)});
+    const std::string_view other_name = peer ? std::string_view(peer->caller_name) : std::string_view(c.connected_name);
+    // Written as text: a call makes several of these, and a document per event was most of their cost.
+    model::JsonWriter j(512);
+    j.begin_object();
+    j.field("event_type", type);
+    j.field("call_id", c.linkedid);
+    j.field("channel", c.name);
+    j.field("uniqueid", c.uniqueid);
+    j.field("direction", outgoing ? "out" : "in");
+    j.field("caller_number", outgoing ? std::string_view(own_number) : other_number);
+    j.field("caller_name", outgoing ? std::string_view(own_name) : other_name);
+    j.field("callee_number", outgoing ? other_number : std::string_view(own_number));
+    j.field("callee_name", outgoing ? other_name : std::string_view(own_name));
+    const auto cause = e ? e->find("Cause") : std::nullopt;
+    j.key("cause");
+    if (cause) j.value(to_int(*cause));
+    else j.null();
+    j.key("cause_txt");
+    if (cause) j.value(e->get("Cause-txt"));
+    else j.null();
+    j.end_object();
+    changes.happenings.push_back(model::Happening{"extension", resource, nullptr, j.take()});
 }
 
 Channel* CallsState::update(const Message& e, std::string_view prefix, model::Timestamp now, model::ChangeSet& changes, bool create) {
-    const std::string uid(e.get(key(prefix, "Uniqueid")));
+    const ChannelFields fields = channel_fields(e, prefix);
+    const std::string_view uid = fields[kUniqueid].value_or(std::string_view());
     if (uid.empty()) return nullptr;
     Channel* c = find(uid);
     if (!c) {
         if (!create || hung_up_.count(uid)) return nullptr;
-        c = &channels_[uid];
-        c->uniqueid = uid;
+        c = &channels_[std::string(uid)];
+        c->uniqueid = std::string(uid);
         c->created_at = now;
     }
     const std::string old_linkedid = c->linkedid;
-    if (const auto v = e.find(key(prefix, "Channel"))) {
+    if (const auto& v = fields[kChannel]) {
         if (!c->name.empty() && c->name != *v) by_name_.erase(c->name);
-        c->name = *v;
-        by_name_[c->name] = uid;
+        assign(c->name, *v);
+        auto named = by_name_.find(c->name);
+        if (named == by_name_.end()) by_name_.emplace(c->name, c->uniqueid);
+        else assign(named->second, c->uniqueid);
     }
-    if (const auto v = e.find(key(prefix, "Linkedid"))) c->linkedid = *v;
-    if (c->linkedid.empty()) c->linkedid = uid;
-    if (const auto v = e.find(key(prefix, "ChannelState"))) c->state = to_int(*v);
-    if (const auto v = e.find(key(prefix, "ChannelStateDesc"))) c->state_desc = *v;
-    if (const auto v = e.find(key(prefix, "CallerIDNum"))) c->caller_number = clean_id(*v);
-    if (const auto v = e.find(key(prefix, "CallerIDName"))) c->caller_name = clean_id(*v);
-    if (const auto v = e.find(key(prefix, "ConnectedLineNum"))) c->connected_number = clean_id(*v);
-    if (const auto v = e.find(key(prefix, "ConnectedLineName"))) c->connected_name = clean_id(*v);
-    if (const auto v = e.find(key(prefix, "Context"))) c->context = *v;
-    if (const auto v = e.find(key(prefix, "Exten"))) c->exten = *v;
+    if (const auto& v = fields[kLinkedid]) assign(c->linkedid, *v);
+    if (c->linkedid.empty()) c->linkedid = c->uniqueid;
+    if (const auto& v = fields[kChannelState]) c->state = to_int(*v);
+    if (const auto& v = fields[kChannelStateDesc]) assign(c->state_desc, *v);
+    if (const auto& v = fields[kCallerIDNum]) assign(c->caller_number, clean_view(*v));
+    if (const auto& v = fields[kCallerIDName]) assign(c->caller_name, clean_view(*v));
+    if (const auto& v = fields[kConnectedLineNum]) assign(c->connected_number, clean_view(*v));
+    if (const auto& v = fields[kConnectedLineName]) assign(c->connected_name, clean_view(*v));
+    if (const auto& v = fields[kContext]) assign(c->context, *v);
+    if (const auto& v = fields[kExten]) assign(c->exten, *v);
     if (c->state == 6 && !c->answered_at) c->answered_at = now;
     if (!old_linkedid.empty() && old_linkedid != c->linkedid) changes.calls.insert(old_linkedid);
     reindex(*c);

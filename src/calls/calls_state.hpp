@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "ami/message.hpp"
@@ -45,12 +46,20 @@ struct Channel {
 // "SIP/2001-0000002a" -> {"SIP", "2001"}; "Local/2002@from-queue-00000001;1" -> {"Local", "2002@from-queue"}.
 std::pair<std::string, std::string> device_of(std::string_view channel);
 
+// Hash of a string key that also takes string_views (lookups without building a std::string).
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <typename T>
+using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
 class CallsState {
 public:
     void request_snapshot(model::SnapshotRequester& r);
     void apply_event(const ami::Message& event, model::Timestamp now, model::ChangeSet& changes);
 
-    const std::map<std::string, Channel>& channels() const noexcept { return channels_; }  // by uniqueid
+    const StringMap<Channel>& channels() const noexcept { return channels_; }  // by uniqueid, in no order
     const Channel* channel(std::string_view uniqueid) const;
     const Channel* channel_by_name(std::string_view name) const;
     // The channels of one device ("SIP", "2001": SIP/2001-…), by uniqueid: a range of the name
@@ -58,6 +67,15 @@ public:
     std::vector<const Channel*> channels_of_device(std::string_view tech, std::string_view resource) const;
     // Uniqueids of the channels of one call, in creation order.
     std::vector<const Channel*> call(std::string_view linkedid) const;
+    // Whether a channel of one call satisfies `pred` (no list built, no order).
+    template <typename Pred>
+    bool any_in_call(std::string_view linkedid, Pred&& pred) const {
+        auto it = by_linkedid_.find(linkedid);
+        if (it == by_linkedid_.end()) return false;
+        for (const auto& uid : it->second)
+            if (const Channel* c = channel(uid); c && pred(*c)) return true;
+        return false;
+    }
     // Uniqueids of the channels in one bridge.
     std::vector<const Channel*> bridge_members(std::string_view bridge) const;
     // The channel this one talks to: its bridge peer, else who dialed it, else whom it dialed;
@@ -83,20 +101,21 @@ private:
     void reindex(const Channel& c);
     void unindex(const std::string& uniqueid);
 
-    std::map<std::string, Channel> channels_;               // by uniqueid
+    // Hashed: looked up several times per event, and uniqueids share long prefixes.
+    StringMap<Channel> channels_;  // by uniqueid
     std::map<std::string, std::string, std::less<>> by_name_;  // channel name -> uniqueid
     // Indexes, so one event costs the size of its call, never a scan of every channel (2,000
     // calls hanging up at once would otherwise be quadratic).
     struct Indexed {
         std::string linkedid, bridge, dialed_by;
     };
-    std::map<std::string, Indexed> indexed_;                                 // uniqueid -> what it is indexed under
+    StringMap<Indexed> indexed_;                               // uniqueid -> what it is indexed under
     std::map<std::string, std::set<std::string>, std::less<>> by_linkedid_;  // linkedid -> uniqueids
-    std::map<std::string, std::set<std::string>, std::less<>> by_bridge_;    // bridge -> uniqueids
-    std::map<std::string, std::set<std::string>, std::less<>> by_dialed_by_; // dialer uniqueid -> uniqueids it dialed
+    StringMap<std::set<std::string>> by_bridge_;     // bridge -> uniqueids
+    StringMap<std::set<std::string>> by_dialed_by_;  // dialer uniqueid -> uniqueids it dialed
     // Channels that hung up recently: a late event about one (Asterisk 13 sends ConfbridgeLeave
     // after the Hangup) must not bring it back. Bounded: the oldest are forgotten.
-    std::set<std::string> hung_up_;
+    std::set<std::string, std::less<>> hung_up_;
     std::deque<std::string> hung_up_order_;
 };
 

@@ -134,7 +134,7 @@ std::string conversations_of(const CallsState& calls, std::string_view tech, std
         const Channel* source = incoming && peer ? peer : &c;
         const Channel* dest = incoming && peer ? &c : peer;
         const std::string id = source->name + ">" + (dest ? dest->name : std::string());
-        model::JsonWriter w;
+        model::JsonWriter w(1024);
         w.begin_object();
         w.field("id", id);
         w.field("owner", exten);
@@ -153,9 +153,7 @@ std::string conversations_of(const CallsState& calls, std::string_view tech, std
         w.field("direction", incoming ? "in" : "out");
         w.field("inConference", c.in_conference);
         w.field("throughQueue", !queue.empty());
-        bool trunk = false;
-        for (const Channel* m : calls.call(c.linkedid)) trunk |= is_trunk_channel(*m, trunks);
-        w.field("throughTrunk", trunk);
+        w.field("throughTrunk", calls.any_in_call(c.linkedid, [&](const Channel& m) { return is_trunk_channel(m, trunks); }));
         w.field("counterpartNum", peer ? peer->caller_number : c.connected_number);
         w.field("counterpartName", peer ? peer->caller_name : c.connected_name);
         w.end_object();
@@ -163,7 +161,9 @@ std::string conversations_of(const CallsState& calls, std::string_view tech, std
         if (same != entries.end()) same->second = w.take();
         else entries.emplace_back(id, w.take());
     }
-    model::JsonWriter out;
+    std::size_t size = 2;
+    for (const auto& [id, text] : entries) size += id.size() + text.size() + 4;
+    model::JsonWriter out(size);
     out.begin_object();
     for (const auto& [id, text] : entries) out.key(id).raw(text);
     out.end_object();

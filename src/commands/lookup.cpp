@@ -22,7 +22,7 @@ std::vector<const calls::Channel*> channels_of(const Env& env, const extensions:
         if (device == ext.exten && ami::iequals(ch_tech, tech)) out.push_back(&ch);
     }
     std::sort(out.begin(), out.end(), [](const calls::Channel* a, const calls::Channel* b) {
-        return a->created_at < b->created_at;
+        return a->created_at != b->created_at ? a->created_at < b->created_at : a->uniqueid < b->uniqueid;
     });
     return out;
 }

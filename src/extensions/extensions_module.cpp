@@ -10,7 +10,7 @@ namespace extensions {
 
 std::string ExtensionsModule::render(const ExtensionView& v, std::string_view conversations) {
     // The PBX may send any bytes in a name: the writer never lets invalid UTF-8 break the payload.
-    model::JsonWriter w;
+    model::JsonWriter w(384 + conversations.size());
     w.begin_object();
     w.field("exten", v.exten);
     w.field("name", v.name);

@@ -15,6 +15,13 @@ struct Happening {
     std::string topic_kind;  // "extension" (-> <base>/extensions/<id>/event) or "events" (-> <base>/events/<id>)
     std::string id;          // the extension, or the event type
     nlohmann::ordered_json payload;
+    // The payload already written as JSON text (model::JsonWriter), for happenings frequent enough
+    // that building a document costs (call events); when set, `payload` is unused.
+    std::string text = {};
+    // The payload as published.
+    std::string json() const {
+        return text.empty() ? payload.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) : text;
+    }
 };
 
 struct ChangeSet {

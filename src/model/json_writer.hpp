@@ -12,6 +12,10 @@ namespace model {
 
 class JsonWriter {
 public:
+    // `capacity`: the size the text is expected to reach (one allocation instead of a growth
+    // series for every payload).
+    explicit JsonWriter(std::size_t capacity = 256) { out_.reserve(capacity); }
+
     JsonWriter& begin_object() {
         separate();
         out_ += '{';

@@ -13,8 +13,7 @@ void EventsModule::on_changes(const model::ChangeSet& changes) {
         }
         const std::string topic = h.topic_kind == "extension" ? context_->topics.extension_event(h.id) : context_->topics.event(h.id);
         if (!context_->port.connected()) continue;
-        context_->port.publish(mqtt::OutgoingMessage{
-            topic, h.payload.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), false, context_->qos, std::nullopt});
+        context_->port.publish(mqtt::OutgoingMessage{topic, h.json(), false, context_->qos, std::nullopt});
     }
 }
 

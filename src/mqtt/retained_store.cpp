@@ -48,12 +48,17 @@ const std::set<std::string>& RetainedStore::entity_ids(const std::string& collec
 }
 
 bool RetainedStore::set(const std::string& topic, std::string payload) {
-    auto it = asserted_.find(topic);
-    if (it != asserted_.end() && it->second == payload) return false;
+    auto it = asserted_.lower_bound(topic);  // one search: also the place of a new topic
+    const bool present = it != asserted_.end() && it->first == topic;
+    if (present && it->second == payload) return false;
     if (payload.empty()) return clear(topic);  // an empty retained payload means "cleared"
-    if (it == asserted_.end()) track(topic, true);
-    const std::string& stored = (asserted_[topic] = std::move(payload));
-    send(topic, stored);
+    if (!present) {
+        track(topic, true);
+        it = asserted_.emplace_hint(it, topic, std::move(payload));
+    } else {
+        it->second = std::move(payload);
+    }
+    send(topic, it->second);
     return true;
 }
 
