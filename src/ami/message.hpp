@@ -17,7 +17,19 @@ struct Header {
 
 // Case-insensitive ASCII comparison: Asterisk spells header names inconsistently
 // (Channeltype vs ChannelType, Accountcode vs AccountCode).
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// ASCII case-insensitive equality (AMI header and event names). Inline: the parser and every
+// header lookup call it; names usually match byte for byte, which is tried first.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    if (a == b) return true;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
 
 class Message {
 public:

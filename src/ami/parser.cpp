@@ -40,6 +40,17 @@ void Parser::reset(bool expect_greeting) {
     follows_ = Follows::No;
 }
 
+void Parser::recycle(Message&& message) {
+    // Enough for the messages of one large read; a buffer grown by a long CLI output is let go.
+    constexpr std::size_t kMaxSpare = 512;
+    if (spare_.size() >= kMaxSpare || message.fields_.capacity() == 0 || message.text_.capacity() > kReserveTextBytes) return;
+    message.text_.clear();
+    message.fields_.clear();
+    message.headers_.clear();
+    message.banner_.clear();
+    spare_.push_back(std::move(message));
+}
+
 void Parser::overflow(std::vector<ParsedItem>& out) {
     out.emplace_back(ParseError{ParseError::Code::MessageTooLarge,
                                 "message exceeds " + std::to_string(kMaxMessageBytes) +
@@ -182,11 +193,17 @@ void Parser::finish_message(std::vector<ParsedItem>& out) {
     const std::size_t text_size = message_.text_.size();
     const std::size_t count = message_.fields_.size();
     out.emplace_back(std::in_place_type<Message>, std::move(message_));
-    message_ = Message();
-    // The next message is likely as long: one allocation each instead of growing 1, 2, 4...
-    // Capped: after a long CLI output every small event would otherwise carry its capacity.
-    message_.text_.reserve(std::min<std::size_t>(text_size, kReserveTextBytes));
-    message_.fields_.reserve(std::min<std::size_t>(count, kReserveHeaders));
+    if (!spare_.empty()) {
+        // A message handed back (recycle): its buffers are already the right size.
+        message_ = std::move(spare_.back());
+        spare_.pop_back();
+    } else {
+        message_ = Message();
+        // The next message is likely as long: one allocation each instead of growing 1, 2, 4...
+        // Capped: after a long CLI output every small event would otherwise carry its capacity.
+        message_.text_.reserve(std::min<std::size_t>(text_size, kReserveTextBytes));
+        message_.fields_.reserve(std::min<std::size_t>(count, kReserveHeaders));
+    }
     message_bytes_ = 0;
     follows_ = Follows::No;
 }

@@ -44,6 +44,10 @@ public:
         return out;
     }
 
+    // Hands back a message the caller is done with: its buffers are reused for a next message
+    // (no allocation per message once a few are in circulation). A moved-from message is ignored.
+    void recycle(Message&& message);
+
     // Forget any partial message (a new connection).
     void reset(bool expect_greeting = true);
 
@@ -67,6 +71,7 @@ private:
     bool discard_line_empty_ = true;
     std::string line_;             // partial line carried across feed() calls
     Message message_;              // the message being read (its names and values in one buffer)
+    std::vector<Message> spare_;   // recycled messages, empty, their buffers kept (bounded)
     std::size_t message_bytes_ = 0;
     Follows follows_ = Follows::No;
 };

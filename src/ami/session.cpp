@@ -48,7 +48,9 @@ void Session::received(std::string_view bytes, Clock::time_point now) {
     if (state_ == State::Disconnected || state_ == State::Failed) return;
     now_ = now;
     last_received_ = now;
-    std::vector<ParsedItem> items;
+    // The list of one read is kept between reads (taken, so that a nested call gets its own).
+    std::vector<ParsedItem> items = std::move(items_);
+    items.clear();
     parser_.feed(bytes, items);
     for (auto& item : items) {
         if (auto* error = std::get_if<ParseError>(&item)) {
@@ -58,6 +60,11 @@ void Session::received(std::string_view bytes, Clock::time_point now) {
         on_message(std::move(std::get<Message>(item)));
         if (state_ == State::Disconnected || state_ == State::Failed) return;
     }
+    // Events are only looked at: their buffers serve the next messages.
+    for (auto& item : items)
+        if (auto* message = std::get_if<Message>(&item)) parser_.recycle(std::move(*message));
+    items.clear();
+    items_ = std::move(items);
 }
 
 void Session::on_message(Message&& message) {

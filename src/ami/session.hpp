@@ -116,6 +116,7 @@ private:
     SessionOptions options_;
     SessionCallbacks callbacks_;
     Parser parser_;
+    std::vector<ParsedItem> items_;  // reused by received()
     State state_ = State::Disconnected;
     std::string banner_;
     std::string output_;

@@ -9,11 +9,11 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "ami/message.hpp"
 #include "model/change_set.hpp"
+#include "model/string_map.hpp"
 #include "model/snapshot_requester.hpp"
 #include "model/time.hpp"
 
@@ -46,13 +46,7 @@ struct Channel {
 // "SIP/2001-0000002a" -> {"SIP", "2001"}; "Local/2002@from-queue-00000001;1" -> {"Local", "2002@from-queue"}.
 std::pair<std::string, std::string> device_of(std::string_view channel);
 
-// Hash of a string key that also takes string_views (lookups without building a std::string).
-struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-template <typename T>
-using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+using model::StringMap;
 
 class CallsState {
 public:

@@ -84,7 +84,8 @@ void ExtensionsModule::publish(const std::string& exten) {
     auto& store = context_->store;
     const auto& topics = context_->topics;
     if (auto view = context_->state.extensions().view(exten)) {
-        store.set(topics.extension(exten), unless_only_durations(topics.extension(exten), render(*view, conversations(*view))));
+        // Not republished when only the running durations of its calls moved on.
+        store.set(topics.extension(exten), render(*view, conversations(*view)), &equal_but_durations);
         store.set(topics.extension_status(exten), std::string(status_name(view->status)));
         store.set(topics.extension_dnd(exten), view->dnd ? "true" : "false");
     } else {

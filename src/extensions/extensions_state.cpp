@@ -75,11 +75,11 @@ bool contact_usable(const Contact& c) {
 }
 
 // AstDB value of a call forward -> {number, voicemail box}.
-std::pair<std::string, std::string> split_forward(const std::optional<std::string>& v) {
+std::pair<std::string, std::string> split_forward(std::optional<std::string_view> v) {
     if (!v || v->empty()) return {};
-    if (v->rfind("vmu", 0) == 0) return {"", v->substr(3)};
-    if (v->front() == '*') return {"", v->substr(1)};
-    return {*v, ""};
+    if (v->substr(0, 3) == "vmu") return {"", std::string(v->substr(3))};
+    if (v->front() == '*') return {"", std::string(v->substr(1))};
+    return {std::string(*v), ""};
 }
 
 }  // namespace
@@ -455,13 +455,13 @@ model::ChangeSet ExtensionsState::refresh_endpoint(const std::string& exten, con
 
 // --- views ---
 
-std::optional<std::string> ExtensionsState::db_get(std::string_view family, std::string_view key) const {
+std::optional<std::string_view> ExtensionsState::db_get(std::string_view family, std::string_view key) const {
     auto it = db_.find(std::string(family) + "/" + std::string(key));
     if (it == db_.end()) return std::nullopt;
     return it->second;
 }
 
-std::optional<std::string> ExtensionsState::device_state(std::string_view device) const {
+std::optional<std::string_view> ExtensionsState::device_state(std::string_view device) const {
     auto it = device_states_.find(device);
     if (it == device_states_.end()) return std::nullopt;
     return it->second;
@@ -469,7 +469,7 @@ std::optional<std::string> ExtensionsState::device_state(std::string_view device
 
 bool ExtensionsState::dnd_of(const Extension& ext) const {
     if (auto it = dnd_live_.find(ext.exten); it != dnd_live_.end()) return it->second;
-    if (db_get("DND", ext.exten) == std::optional<std::string>("YES")) return true;
+    if (db_get("DND", ext.exten) == std::string_view("YES")) return true;
     const auto custom = device_state("Custom:DND" + ext.exten);
     return custom && device_state_active(*custom);
 }

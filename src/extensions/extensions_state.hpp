@@ -13,6 +13,7 @@
 #include "ami/message.hpp"
 #include "ami/session.hpp"
 #include "model/change_set.hpp"
+#include "model/string_map.hpp"
 #include "model/snapshot_requester.hpp"
 #include "model/time.hpp"
 #include "extensions/extension.hpp"
@@ -76,8 +77,9 @@ public:
     const std::set<std::string>& trunks() const noexcept { return trunks_; }
     void set_trunks(std::set<std::string> trunks);
 
-    std::optional<std::string> db_get(std::string_view family, std::string_view key) const;
-    std::optional<std::string> device_state(std::string_view device) const;
+    // Views into the state: valid until it changes.
+    std::optional<std::string_view> db_get(std::string_view family, std::string_view key) const;
+    std::optional<std::string_view> device_state(std::string_view device) const;
 
 private:
     Extension* find(std::string_view exten);
@@ -88,12 +90,12 @@ private:
 
     std::set<std::string> trunks_;
     std::map<std::string, Extension> extensions_;
-    std::map<std::string, std::string, std::less<>> device_states_;  // "SIP/2001" -> "NOT_INUSE"
-    std::map<std::string, HintState, std::less<>> hints_;            // exten -> hint (only hints naming the extension's device)
-    std::map<std::string, std::string, std::less<>> db_;             // "DND/2001" -> "YES"
+    model::StringMap<std::string> device_states_;  // "SIP/2001" -> "NOT_INUSE"
+    model::StringMap<HintState> hints_;          // exten -> hint (only hints naming the extension's device)
+    model::StringMap<std::string> db_;          // "DND/2001" -> "YES"
     // The last live DND signal per extension (Custom:DND device state or a dialplan
     // Set(DB(DND/x)=YES)); it wins over the snapshot's AstDB value until the next resync.
-    std::map<std::string, bool, std::less<>> dnd_live_;
+    model::StringMap<bool> dnd_live_;
     // Channels of an extension that ran dialplan at a feature code (Exten starting with `*`, or an
     // AppData mentioning DB_DELETE), with the extensions whose AstDB keys are read again at their
     // Hangup. Bounded by the live channels: entries leave at Hangup, and a resync starts empty.

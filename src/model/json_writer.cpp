@@ -1,5 +1,7 @@
 #include "model/json_writer.hpp"
 
+#include <cstring>
+
 #include <charconv>
 
 #include <nlohmann/json.hpp>
@@ -19,15 +21,19 @@ void JsonWriter::quoted(std::string_view s) {
     bool plain = true;
     for (const char c : s) {
         const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') {
+        // One compare for "below 0x20 or from 0x7f on" (unsigned wrap-around).
+        if (static_cast<unsigned char>(u - 0x20) >= 0x5f || c == '"' || c == '\\') {
             plain = false;
             break;
         }
     }
     if (plain) {
-        out_ += '"';
-        out_ += s;
-        out_ += '"';
+        const std::size_t at = out_.size();
+        out_.resize(at + s.size() + 2);  // one size check instead of three appends
+        char* p = out_.data() + at;
+        *p++ = '"';
+        if (!s.empty()) std::memcpy(p, s.data(), s.size());
+        p[s.size()] = '"';
         return;
     }
     // Escapes, UTF-8 and invalid bytes (replaced by U+FFFD) exactly as nlohmann does.

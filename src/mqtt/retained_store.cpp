@@ -47,10 +47,10 @@ const std::set<std::string>& RetainedStore::entity_ids(const std::string& collec
     return it == entities_.end() ? none : it->second;
 }
 
-bool RetainedStore::set(const std::string& topic, std::string payload) {
+bool RetainedStore::set(const std::string& topic, std::string payload, bool (*equivalent)(std::string_view, std::string_view)) {
     auto it = asserted_.lower_bound(topic);  // one search: also the place of a new topic
     const bool present = it != asserted_.end() && it->first == topic;
-    if (present && it->second == payload) return false;
+    if (present && (it->second == payload || (equivalent && !payload.empty() && equivalent(payload, it->second)))) return false;
     if (payload.empty()) return clear(topic);  // an empty retained payload means "cleared"
     if (!present) {
         track(topic, true);

@@ -23,7 +23,10 @@ public:
         : port_(port), qos_(qos), base_prefix_(base.empty() ? std::string() : base + "/") {}
 
     // Publishes when the value differs from the one asserted now; returns whether it did change.
-    bool set(const std::string& topic, std::string payload);
+    bool set(const std::string& topic, std::string payload) { return set(topic, std::move(payload), nullptr); }
+    // The same, but the value asserted now stays when `equivalent(payload, asserted)` says the
+    // two mean the same (an extension whose calls changed only in their running durations).
+    bool set(const std::string& topic, std::string payload, bool (*equivalent)(std::string_view, std::string_view));
     // Clears a topic asserted before; returns whether there was one.
     bool clear(const std::string& topic);
     // Clears topics found on the broker that this store never asserted (see stale_topics.hpp);
