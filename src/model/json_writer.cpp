@@ -1,5 +1,6 @@
 #include "model/json_writer.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 #include <charconv>
@@ -17,17 +18,31 @@ JsonWriter& JsonWriter::value(long long n) {
     return *this;
 }
 
-void JsonWriter::quoted(std::string_view s) {
-    bool plain = true;
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        // One compare for "below 0x20 or from 0x7f on" (unsigned wrap-around).
-        if (static_cast<unsigned char>(u - 0x20) >= 0x5f || c == '"' || c == '\\') {
-            plain = false;
-            break;
-        }
+// True when every byte is printable ASCII other than '"' and '\\' (nothing to escape). Eight bytes
+// at a time (SWAR): most names and numbers are plain, and this runs for every string written.
+bool JsonWriter::is_plain(std::string_view s) noexcept {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        const std::uint64_t control = (x - kOnes * 0x20) & ~x & kHigh;        // a byte < 0x20
+        const std::uint64_t high = (((x & ~kHigh) + kOnes) | x) & kHigh;      // a byte >= 0x7f
+        const std::uint64_t quote = has_zero(x ^ (kOnes * '"'));
+        const std::uint64_t backslash = has_zero(x ^ (kOnes * '\\'));
+        if (control | high | quote | backslash) return false;
     }
-    if (plain) {
+    for (; i < s.size(); ++i) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        if (u < 0x20 || u >= 0x7f || u == '"' || u == '\\') return false;
+    }
+    return true;
+}
+
+void JsonWriter::quoted(std::string_view s) {
+    if (is_plain(s)) {
         const std::size_t at = out_.size();
         out_.resize(at + s.size() + 2);  // one size check instead of three appends
         char* p = out_.data() + at;

@@ -5,6 +5,8 @@
 // ordered_json::dump(-1, ' ', false, error_handler_t::replace) gives for the same fields in the
 // same order (the golden tests compare them): plain printable ASCII is copied, any other string
 // is escaped by nlohmann itself.
+#include <cassert>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -81,6 +83,13 @@ public:
         key(name);
         return value(v);
     }
+    // The same with a name written in the source (a string literal): plain ASCII by the
+    // project's own hand, copied as it is instead of checked character by character.
+    template <std::size_t N, typename T>
+    JsonWriter& field(const char (&name)[N], const T& v) {
+        literal_key(std::string_view(name, N - 1));
+        return value(v);
+    }
 
     const std::string& text() const noexcept { return out_; }
     std::string take() { return std::move(out_); }
@@ -90,6 +99,15 @@ private:
         if (need_comma_) out_ += ',';
     }
     void quoted(std::string_view s);
+    void literal_key(std::string_view name) {
+        assert(is_plain(name));
+        separate();
+        out_ += '"';
+        out_.append(name.data(), name.size());
+        out_ += "\":";
+        need_comma_ = false;
+    }
+    static bool is_plain(std::string_view s) noexcept;
 
     std::string out_;
     bool need_comma_ = false;
