@@ -7,6 +7,7 @@
 // is escaped by nlohmann itself.
 #include <cassert>
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -101,10 +102,17 @@ private:
     void quoted(std::string_view s);
     void literal_key(std::string_view name) {
         assert(is_plain(name));
-        separate();
-        out_ += '"';
-        out_.append(name.data(), name.size());
-        out_ += "\":";
+        // ,"name": in one size check.
+        const std::size_t at = out_.size();
+        const std::size_t comma = need_comma_ ? 1 : 0;
+        out_.resize(at + comma + name.size() + 3);
+        char* p = out_.data() + at;
+        if (comma) *p++ = ',';
+        *p++ = '"';
+        std::memcpy(p, name.data(), name.size());
+        p += name.size();
+        p[0] = '"';
+        p[1] = ':';
         need_comma_ = false;
     }
     static bool is_plain(std::string_view s) noexcept;
