@@ -255,6 +255,10 @@ void BM_CoreStorm(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(n));
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    if (n == 0) {
+        state.SkipWithError("the storm made no events");
+        return;
+    }
     state.counters["messages_per_event"] = static_cast<double>(messages) / static_cast<double>(n);
     state.counters["us_per_event"] = seconds * 1e6 / static_cast<double>(n);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // One AMI message: an ordered list of headers, as they came off the wire.
 // Headers are kept in order and may repeat (Variable:, Output:), so this is not a map.
+#include <cassert>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -73,10 +74,12 @@ public:
     // Indexed access to the headers, in order, without building them as strings.
     std::size_t header_count() const noexcept { return parsed() ? fields_.size() : headers_.size(); }
     std::string_view name_at(std::size_t i) const noexcept {
+        assert(i < header_count());
         if (!parsed()) return headers_[i].name;
         return {text_.data() + fields_[i].name_at, fields_[i].name_size};
     }
     std::string_view value_at(std::size_t i) const noexcept {
+        assert(i < header_count());
         if (!parsed()) return headers_[i].value;
         return {text_.data() + fields_[i].value_at, fields_[i].value_size};
     }

@@ -42,6 +42,8 @@ void Parser::reset(bool expect_greeting) {
 
 void Parser::recycle(Message&& message) {
     // Enough for the messages of one large read; a buffer grown by a long CLI output is let go.
+    // A message moved away (into an action's result) has no buffer left worth keeping: skipped,
+    // only to save work (taking it would be harmless: it shares nothing any more).
     constexpr std::size_t kMaxSpare = 512;
     if (spare_.size() >= kMaxSpare || message.fields_.capacity() == 0 || message.text_.capacity() > kReserveTextBytes) return;
     message.text_.clear();

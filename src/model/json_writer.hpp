@@ -5,7 +5,6 @@
 // ordered_json::dump(-1, ' ', false, error_handler_t::replace) gives for the same fields in the
 // same order (the golden tests compare them): plain printable ASCII is copied, any other string
 // is escaped by nlohmann itself.
-#include <cassert>
 #include <cstddef>
 #include <cstring>
 #include <string>
@@ -78,17 +77,28 @@ public:
         need_comma_ = true;
         return *this;
     }
-    // key(name).value(v) in one call.
+    // The name of a field as written in the source, checked when the program is compiled: a
+    // string literal of printable ASCII without '"' or '\\' (anything else does not compile), so it
+    // is copied as it is. Names known only at run time go through key().
+    class LiteralKey {
+    public:
+        template <std::size_t N>
+        consteval LiteralKey(const char (&name)[N]) : text_(name, N - 1) {
+            if (name[N - 1] != '\0') throw "a field name must be a string literal";
+            for (std::size_t i = 0; i + 1 < N; ++i) {
+                const char c = name[i];
+                if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') throw "a field name must be plain printable ASCII";
+            }
+        }
+        constexpr std::string_view text() const noexcept { return text_; }
+
+    private:
+        std::string_view text_;
+    };
+    // key(name).value(v) in one call, for a name written in the source.
     template <typename T>
-    JsonWriter& field(std::string_view name, const T& v) {
-        key(name);
-        return value(v);
-    }
-    // The same with a name written in the source (a string literal): plain ASCII by the
-    // project's own hand, copied as it is instead of checked character by character.
-    template <std::size_t N, typename T>
-    JsonWriter& field(const char (&name)[N], const T& v) {
-        literal_key(std::string_view(name, N - 1));
+    JsonWriter& field(LiteralKey name, const T& v) {
+        literal_key(name.text());
         return value(v);
     }
 
@@ -101,8 +111,7 @@ private:
     }
     void quoted(std::string_view s);
     void literal_key(std::string_view name) {
-        assert(is_plain(name));
-        // ,"name": in one size check.
+        // ,"name": in one size check (LiteralKey checked the name when the program was compiled).
         const std::size_t at = out_.size();
         const std::size_t comma = need_comma_ ? 1 : 0;
         out_.resize(at + comma + name.size() + 3);

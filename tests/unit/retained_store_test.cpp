@@ -19,6 +19,35 @@ TEST(RetainedStore, PublishesOnlyWhatChanged) {
     EXPECT_TRUE(port.published[1].retain);
 }
 
+// set() with an equivalence (an extension whose calls changed only in their running durations):
+// the asserted value stays and nothing is published when the two are equivalent; a topic not yet
+// asserted, a payload that differs otherwise, and a clear (empty payload) go out as with set().
+TEST(RetainedStore, AnEquivalentPayloadKeepsTheAssertedOneAndPublishesNothing) {
+    testsupport::RecordingPort port;
+    mqtt::RetainedStore store(port, 1);
+    const std::string topic = "pbx/extensions/2001";
+    auto same_but_digits = [](std::string_view a, std::string_view b) {
+        auto strip = [](std::string_view s) {
+            std::string out;
+            for (char c : s)
+                if (c < '0' || c > '9') out += c;
+            return out;
+        };
+        return strip(a) == strip(b);
+    };
+    EXPECT_TRUE(store.set(topic, R"({"duration":5})", same_but_digits));  // not asserted yet: published
+    EXPECT_FALSE(store.set(topic, R"({"duration":6})", same_but_digits));  // equivalent: kept
+    ASSERT_EQ(port.published.size(), 1u);
+    EXPECT_EQ(*store.payload(topic), R"({"duration":5})");
+    EXPECT_TRUE(store.set(topic, R"({"duration":7,"x":1})", same_but_digits));  // differs otherwise
+    ASSERT_EQ(port.published.size(), 2u);
+    EXPECT_EQ(*store.payload(topic), R"({"duration":7,"x":1})");
+    EXPECT_TRUE(store.set(topic, "", [](std::string_view, std::string_view) { return true; }));  // a clear stays a clear
+    ASSERT_EQ(port.published.size(), 3u);
+    EXPECT_EQ(port.published[2].payload, "");
+    EXPECT_EQ(store.payload(topic), nullptr);
+}
+
 // The ids of the inventory are counted from the base, which may have several levels
 // ("acme/pbx", or "pbx/site-a" with a node id).
 TEST(RetainedStore, EntityIdsUnderABaseOfSeveralLevels) {
