@@ -365,12 +365,13 @@ struct App::Impl {
         election_timer.cancel();
         std::optional<mqtt::OutgoingMessage> farewell;
         if (publishing()) farewell = mqtt::OutgoingMessage{core->topics().bridge_state(), "offline", true, 1, std::nullopt};
-        // A standby or a leader stepping down sends nothing retained still waiting in the queue.
-        mqtt->stop(farewell, std::chrono::milliseconds(2000), publishing());
         signals.cancel();
         stale_sweep.cancel();
         stats_timer.cancel();
-        io.stop();
+        // What still waits goes out through the publish window first, then "offline" and
+        // DISCONNECT, within 2 s; a standby or a leader stepping down sends nothing retained still
+        // waiting in the queue.
+        mqtt->stop_after_drain(farewell, std::chrono::milliseconds(2000), publishing(), [this] { io.stop(); });
     }
 
     int run() {

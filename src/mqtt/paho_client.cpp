@@ -144,7 +144,7 @@ private:
 };
 
 PahoClient::PahoClient(asio::io_context& io, const config::MqttConfig& config, std::string will_topic, PahoCallbacks callbacks)
-    : io_(io), config_(config), will_topic_(std::move(will_topic)), callbacks_(std::move(callbacks)), reconnect_timer_(io), connect_watchdog_(io) {
+    : io_(io), config_(config), will_topic_(std::move(will_topic)), callbacks_(std::move(callbacks)), reconnect_timer_(io), connect_watchdog_(io), drain_timer_(io) {
     ::mqtt::create_options opts(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
     // Paho queues publishes beyond the broker's in-flight window; its default of 100 makes a
     // burst (a snapshot of 10,000 extensions, 100 command replies) fail with -12 and lose
@@ -398,16 +398,58 @@ void PahoClient::subscribe(const std::string& filter, int qos) {
     }
 }
 
+void PahoClient::stop_after_drain(std::optional<OutgoingMessage> final_message, std::chrono::milliseconds timeout,
+                                  bool send_retained, std::function<void()> done) {
+    if (!connected_ || !send_retained) {
+        stop(final_message, timeout, send_retained);
+        done();
+        return;
+    }
+    // The final message and DISCONNECT keep a part of the time for themselves.
+    drain_final_ = std::move(final_message);
+    drain_done_ = std::move(done);
+    drain_timeout_ = timeout;
+    drain_start_ = std::chrono::steady_clock::now();
+    drain_deadline_ = drain_start_ + (timeout - std::min(timeout / 2, std::chrono::milliseconds(500)));
+    spdlog::info("MQTT: stopping; {} message(s) still to publish, {} in flight", queue_.size(), in_flight_);
+    drain_step();
+}
+
+void PahoClient::drain_step() {
+    const auto now = std::chrono::steady_clock::now();
+    if (connected_ && (queue_.size() > 0 || in_flight_ > 0) && now < drain_deadline_) {
+        drain_timer_.expires_after(std::chrono::milliseconds(5));
+        drain_timer_.async_wait([this](boost::system::error_code ec) {
+            if (!ec) drain_step();
+        });
+        return;
+    }
+    if (queue_.size() > 0 || in_flight_ > 0)
+        spdlog::warn("MQTT: stopping with {} message(s) not yet published, {} unacknowledged", queue_.size(), in_flight_);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(drain_start_ + drain_timeout_ - now);
+    stop(drain_final_, std::max(left, std::chrono::milliseconds(100)), true);
+    auto done = std::move(drain_done_);
+    drain_done_ = nullptr;
+    if (done) done();
+}
+
 void PahoClient::stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout,
                       bool send_retained) {
     stopped_ = true;
     reconnect_timer_.cancel();
     connect_watchdog_.cancel();
+    drain_timer_.cancel();
     if (!connected_) return;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     // What still waits goes to Paho now (disconnect below waits for it within the timeout).
+    std::size_t handed = 0;
     while (auto next = queue_.pop())
-        if (send_retained || !next->retain) send_now(*next, false);
+        if (send_retained || !next->retain) {
+            send_now(*next, false);
+            ++handed;
+        }
+    spdlog::info("MQTT: disconnecting; {} queued message(s) handed to the client, {} in flight", handed,
+                 in_flight_);
     try {
         // Paho cannot send DISCONNECT with the will, so the "offline" is published by hand.
         if (final_message) {

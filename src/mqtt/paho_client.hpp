@@ -43,6 +43,12 @@ public:
     // that is not the failover leader asserts no state, not even on its way out).
     void stop(const std::optional<OutgoingMessage>& final_message, std::chrono::milliseconds timeout,
               bool send_retained = true);
+    // The same, but what still waits first drains through the publish window as usual (handed
+    // to Paho all at once, whatever exceeds the broker's Receive Maximum would wait in Paho's own
+    // queue, which it retries about once a second): `done` runs on the io thread once the queue is
+    // empty and acknowledged and the final message and DISCONNECT went out, or at `timeout`.
+    void stop_after_drain(std::optional<OutgoingMessage> final_message, std::chrono::milliseconds timeout,
+                          bool send_retained, std::function<void()> done);
 
     void publish(OutgoingMessage message) override;
     bool takes_references() const override { return static_cast<bool>(payload_source_); }
@@ -95,6 +101,12 @@ private:
     // Paho C never reports some failed connects (a TLS handshake the broker rejects): give up on
     // a connect that has neither succeeded nor failed after its timeout.
     boost::asio::steady_timer connect_watchdog_;
+    boost::asio::steady_timer drain_timer_;  // stop_after_drain(): checks every 5 ms
+    void drain_step();
+    std::optional<OutgoingMessage> drain_final_;
+    std::function<void()> drain_done_;
+    std::chrono::milliseconds drain_timeout_{0};
+    std::chrono::steady_clock::time_point drain_start_{}, drain_deadline_{};
     unsigned connect_attempt_ = 0;
     std::map<std::string, int> subscriptions_;
     std::set<std::string> state_filters_;  // subscribe_state(): Retain As Published off

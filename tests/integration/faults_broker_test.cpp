@@ -10,6 +10,7 @@
 #include <dirent.h>
 
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include "harness.hpp"
@@ -102,7 +103,7 @@ struct Stack {
     std::unique_ptr<Bridge> bridge;
     MqttProbe probe;
 
-    Stack() {
+    explicit Stack(SimulatorOptions sim_options = {}) : sim(std::move(sim_options)) {
         // Under AddressSanitizer freed memory waits in a quarantine (256 MB by default) before
         // reuse, which reads as RSS growth in a storm: keep it small, so that what RSS shows is
         // the bridge's own memory. (Ignored by builds without ASan.)
@@ -122,8 +123,8 @@ struct Stack {
     }
     // Waits until pbx/* (bridge/* aside) equals the tree of a fresh bridge started now; returns
     // the difference left.
-    std::string compare_with_fresh_bridge(std::chrono::milliseconds timeout) {
-        return harness::compare_with_fresh_bridge(probe, config("pbx"), timeout);
+    std::string compare_with_fresh_bridge(std::chrono::milliseconds timeout, const std::set<std::string>& ignore = {}) {
+        return harness::compare_with_fresh_bridge(probe, config("pbx"), timeout, "pbx", "truth", ignore);
     }
 };
 
@@ -245,6 +246,59 @@ TEST(BrokerFaults, StuckBrokerDoesNotStopAmiNorGrowMemoryAndTheTreeCatchesUp) {
     const std::string difference = s.compare_with_fresh_bridge(20s);
     EXPECT_TRUE(difference.empty()) << difference << "\n" << s.bridge->log().substr(0, 4000);
     EXPECT_TRUE(s.bridge->process().running());
+}
+
+// SIGTERM while retained updates wait for a broker that takes nothing (frozen): the bridge had read
+// the whole storm, then SIGTERM, then the broker answers again. What waits goes out through the
+// publish window (handed to Paho all at once, what exceeds the broker's Receive Maximum would sit
+// in Paho's own queue, retried about once a second: "offline" never went out and the tree stayed
+// stale), then "offline", within the 2 s the bridge gives itself. The tree left on the broker is
+// the PBX's as a fresh bridge reads it (but ami/state: the bridge has logged off).
+TEST(BrokerFaults, SigtermPublishesWhatWaitsThenOfflineAndLeavesTheExactTree) {
+    SimulatorOptions so;
+    so.extra_args = {"--extensions", "300"};
+    Stack s(so);
+    ASSERT_TRUE(s.bridge->process().wait_for_log("PBX snapshot:", kWait)) << s.bridge->log();
+    {
+        MqttProbe watch;
+        watch.connect(s.broker.uri());
+        watch.subscribe("pbx/bridge/state");
+        ASSERT_EQ(watch.wait_for_value("pbx/bridge/state", "online", kWait), "online");
+    }
+    const pid_t broker_pid = pid_with_argument(s.broker.config_path().string());
+    ASSERT_GT(broker_pid, 0);
+    {
+        Frozen frozen(broker_pid);
+        ASSERT_EQ(s.sim.control("storm 3000 0 devstate").substr(0, 2), "OK");
+        std::string status, backlog;
+        EXPECT_TRUE(eventually([&] {
+            status = s.sim.control("storm-status");
+            backlog = s.sim.control("backlog");
+            return status.rfind("OK done", 0) == 0 && backlog == "OK 0 0" && ami_bytes_in_kernel(s.sim.ami_port()) == 0;
+        }, 60s, 20ms)) << status << ", " << backlog;
+        ASSERT_TRUE(s.bridge->process().signal(SIGTERM));
+        ASSERT_TRUE(s.bridge->process().wait_for_log("stopping (SIGTERM)", kWait)) << s.bridge->log();
+        std::this_thread::sleep_for(100ms);  // it has begun its drain against the frozen broker
+        frozen.thaw();
+    }
+    int exit_status = -1;
+    ASSERT_TRUE(s.bridge->process().wait_exit(10s, &exit_status));
+    EXPECT_TRUE(WIFEXITED(exit_status) && WEXITSTATUS(exit_status) == 0) << exit_status;
+    const std::string log = s.bridge->log();
+    const std::size_t at = log.find("MQTT: stopping; ");
+    EXPECT_NE(at, std::string::npos) << log.substr(log.size() > 2000 ? log.size() - 2000 : 0);
+    if (at != std::string::npos) {
+        const unsigned long waiting = std::stoul(log.substr(at + 16));
+        RecordProperty("waiting_at_sigterm", static_cast<int>(waiting));
+        EXPECT_GT(waiting, 100u) << "the storm left too little waiting to test anything: " << log.substr(at, 200);
+    }
+    EXPECT_EQ(log.find("not yet published"), std::string::npos) << log;
+    // Read only now, from the broker's retained messages: what the bridge left there.
+    s.probe.connect(s.broker.uri());
+    s.probe.subscribe("pbx/#");
+    EXPECT_EQ(s.probe.wait_for_value("pbx/bridge/state", "offline", kWait), "offline") << log;
+    const std::string difference = s.compare_with_fresh_bridge(kWait, {"ami/state"});
+    EXPECT_TRUE(difference.empty()) << difference;
 }
 
 }  // namespace

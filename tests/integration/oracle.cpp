@@ -118,7 +118,12 @@ std::vector<std::string> tree_diff(const Tree& faulted, const Tree& fresh) {
 }
 
 std::string compare_with_fresh_bridge(MqttProbe& probe, BridgeConfig config, std::chrono::milliseconds timeout,
-                                      const std::string& base, const std::string& truth_base) {
+                                      const std::string& base, const std::string& truth_base, const std::set<std::string>& ignore) {
+    const auto tree = [&](const std::string& under) {
+        Tree t = state_tree(probe, under);
+        for (const auto& topic : ignore) t.erase(topic);
+        return t;
+    };
     config.base_topic = truth_base;
     config.mqtt_client_id.clear();  // a client id of its own
     probe.subscribe(truth_base + "/#");
@@ -132,14 +137,14 @@ std::string compare_with_fresh_bridge(MqttProbe& probe, BridgeConfig config, std
             diff = {"the fresh bridge has not asserted " + truth_base + "/ami/state connected"};
             return false;
         }
-        diff = tree_diff(state_tree(probe, base), state_tree(probe, truth_base));
+        diff = tree_diff(tree(base), tree(truth_base));
         return diff.empty();
     }, timeout, 50ms);
     if (equal) return {};
     std::string out = "retained tree under " + base + " (faulted bridge) vs " + truth_base + " (fresh bridge):\n";
     for (const auto& line : diff) out += "  " + line + "\n";
     // What the faulted bridge sent last on the first differing topic.
-    const std::string topic = base + "/" + first_differing_topic(state_tree(probe, base), state_tree(probe, truth_base));
+    const std::string topic = base + "/" + first_differing_topic(tree(base), tree(truth_base));
     std::vector<std::string> lines;
     for (const auto& m : probe.snapshot().messages)
         if (m.topic == topic) lines.push_back((m.retained ? "  retained " : "  live     ") + m.payload.substr(0, 300));

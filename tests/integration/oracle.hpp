@@ -4,6 +4,7 @@
 // bridge's retained tree must become equal to the fresh one's (bridge/* aside, see below).
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,9 @@ std::vector<std::string> tree_diff(const Tree& faulted, const Tree& fresh);
 // the tree under `base` equals its tree. Returns "" when equal, else the differences and the last
 // messages the probe received on the first differing topic. The probe is subscribed to
 // "<truth_base>/#" here; it must already see `base` (subscribed to "<base>/#" or "#").
+// `ignore`: topics (below the bases, "ami/state") left out of the comparison.
 std::string compare_with_fresh_bridge(MqttProbe& probe, BridgeConfig config, std::chrono::milliseconds timeout,
-                                      const std::string& base = "pbx", const std::string& truth_base = "truth");
+                                      const std::string& base = "pbx", const std::string& truth_base = "truth",
+                                      const std::set<std::string>& ignore = {});
 
 }  // namespace harness
