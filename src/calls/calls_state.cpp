@@ -19,8 +19,9 @@ int to_int(std::string_view s, int fallback = 0) {
     return r.ec == std::errc() ? v : fallback;
 }
 
-std::string clean_id(std::string_view v) { return v == "<unknown>" ? std::string() : std::string(v); }
+// Asterisk's "<unknown>" caller id means none.
 std::string_view clean_view(std::string_view v) { return v == "<unknown>" ? std::string_view() : v; }
+std::string clean_id(std::string_view v) { return std::string(clean_view(v)); }
 
 // "00:01:05" -> 65 s.
 std::chrono::seconds hms(std::string_view d) {
