@@ -55,6 +55,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -111,6 +112,21 @@ Args parse_args(int argc, char** argv) {
 }
 
 // --- /proc ---------------------------------------------------------------------------------
+
+// Context switches (voluntary + involuntary) of every thread of a process, from /proc.
+long long context_switches(long pid) {
+    long long total = 0;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(dir, ec)) {
+        std::ifstream in(task.path() / "status");
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+                total += std::stoll(line.substr(line.find(':') + 1));
+    }
+    return total;
+}
 
 double cpu_seconds(long pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -358,8 +374,11 @@ int storm(const Args& a) {
     const std::int64_t t0 = now_ns();
     const StormStatus s = run_storm(port, a.need("command"), static_cast<double>(a.number("timeout", 600)));
     const std::int64_t written = now_ns();
+    const double cpu_written = pid ? cpu_seconds(pid) : 0;
+    const long long switches_written = pid ? context_switches(pid) : 0;
     sub.wait_quiet(std::chrono::milliseconds(a.number("quiet-ms", 1500)), static_cast<double>(a.number("timeout", 600)));
     const double cpu1 = pid ? cpu_seconds(pid) : 0;
+    const long long switches1 = pid ? context_switches(pid) : 0;
     auto live = sub.take_live();
     const std::int64_t last = live.empty() ? written : live.back().ns;
     const double e2e = static_cast<double>(last - t0) / 1e9;
@@ -380,9 +399,12 @@ int storm(const Args& a) {
     std::printf(",\"drain_messages\":%zu,\"drain_s\":%.3f,\"drain_messages_per_s\":%.0f", drained, drain_s,
                 drain_s > 0 ? static_cast<double>(drained) / drain_s : 0);
     if (pid)
-        std::printf(",\"cpu_s\":%.2f,\"cpu_s_per_100k_events\":%.3f,\"rss_kib\":%ld,\"peak_rss_kib\":%ld", cpu1 - cpu0,
-                    (cpu1 - cpu0) * 100000.0 / static_cast<double>(std::max<std::uint64_t>(1, s.emitted)), status_kib(pid, "VmRSS"),
-                    status_kib(pid, "VmHWM"));
+        std::printf(",\"cpu_s\":%.2f,\"cpu_s_per_100k_events\":%.3f,\"rss_kib\":%ld,\"peak_rss_kib\":%ld,"
+                    "\"drain_cpu_us_per_message\":%.1f,\"drain_switches_per_message\":%.2f",
+                    cpu1 - cpu0, (cpu1 - cpu0) * 100000.0 / static_cast<double>(std::max<std::uint64_t>(1, s.emitted)),
+                    status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM"),
+                    drained > 0 ? (cpu1 - cpu_written) * 1e6 / static_cast<double>(drained) : 0.0,
+                    drained > 0 ? static_cast<double>(switches1 - switches_written) / static_cast<double>(drained) : 0.0);
     std::printf("}\n");
     return 0;
 }
@@ -531,6 +553,13 @@ int ceiling(const Args& a) {
     auto tok = pub.connect(mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true).finalize());
     tok->wait();
     const std::size_t window = window_for(tok);
+    const auto process_cpu = [] {
+        timespec ts{};
+        ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+    };
+    const double cpu0 = process_cpu();
+    const long long switches0 = context_switches(::getpid());
     const std::int64_t t0 = now_ns();
     std::size_t sent = 0;
     for (const auto& m : prebuilt) {
@@ -545,13 +574,18 @@ int ceiling(const Args& a) {
         std::unique_lock l(completions.m);
         completions.cv.wait_for(l, std::chrono::seconds(120), [&] { return completions.done == sent; });
     }
+    const double cpu = process_cpu() - cpu0;
+    const long long switches = context_switches(::getpid()) - switches0;
     const auto [got, last] = counter.result();
     const double secs = static_cast<double>(last - t0) / 1e9;
     // Leave nothing behind: clear the copies.
     for (const auto& m : prebuilt) pub.publish(mqtt::make_message(m->get_topic(), std::string(), 0, true));
     pub.disconnect()->wait_for(std::chrono::seconds(5));
-    std::printf("{\"messages\":%zu,\"received\":%zu,\"window\":%zu,\"cpu\":\"%s\",\"seconds\":%.3f,\"messages_per_s\":%.0f}\n", expect,
-                got, window, pinned.c_str(), secs, secs > 0 ? static_cast<double>(got) / secs : 0);
+    std::printf("{\"messages\":%zu,\"received\":%zu,\"window\":%zu,\"cpu\":\"%s\",\"seconds\":%.3f,\"messages_per_s\":%.0f,"
+                "\"cpu_us_per_message\":%.1f,\"switches_per_message\":%.2f}\n",
+                expect, got, window, pinned.c_str(), secs, secs > 0 ? static_cast<double>(got) / secs : 0,
+                expect > 0 ? cpu * 1e6 / static_cast<double>(expect) : 0.0,
+                expect > 0 ? static_cast<double>(switches) / static_cast<double>(expect) : 0.0);
     return got == expect ? 0 : 1;
 }
 

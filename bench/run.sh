@@ -4,12 +4,16 @@
 #   bench/run.sh [--build DIR] [--extensions 10000] [--calls 2000] [--events 500000]
 #                [--latency-events 10000] [--latency-rate 1000] [--no-peer] [--keep]
 #                [--qos 1] [--broker-inflight N] [--cpu one|any] [--bridge-env VAR=VALUE]...
+#                [--rounds 3]
 #
 # --qos: the bridge's [mqtt] qos (the ceiling's bare publisher stays at QoS 1); --broker-inflight:
 # mosquitto's max_inflight_messages (its MQTT 5 Receive Maximum; default 20); --cpu: the bridge's
 # [process] cpu (default "one", the bridge's default: it runs on one CPU), and the same for the
 # ceiling's bare publisher. --bridge-env: an environment variable for the measured bridge only
 # (e.g. LD_LIBRARY_PATH=DIR from bench/untraced_paho.py; the table header shows it).
+# --rounds: how many throughput + ceiling pairs, one right after the other (this VM's speed moves
+# by 20-40 % within minutes: a ratio is only fair between two measurements taken together); the
+# table shows the median round and every round's drain/ceiling ratio.
 #
 # Builds (Release, DIR default build-bench) pbx2mqtt, the AMI simulator and bench_driver; installs
 # the Node.js peer (bench/peer, npm ci) unless --no-peer; then, with the simulator holding
@@ -44,6 +48,7 @@ QOS=1
 INFLIGHT=""
 CPU=one
 BRIDGE_ENV=()
+ROUNDS=3
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --build) BUILD_DIR="$2"; shift 2 ;;
@@ -57,13 +62,15 @@ while [[ $# -gt 0 ]]; do
         --broker-inflight) INFLIGHT="$2"; shift 2 ;;
         --cpu) CPU="$2"; shift 2 ;;
         --bridge-env) BRIDGE_ENV+=("$2"); shift 2 ;;
+        --rounds) ROUNDS="$2"; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
 
 [[ "$CPU" == one || "$CPU" == any ]] || { echo "--cpu must be one or any" >&2; exit 2; }
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "--rounds must be a positive number" >&2; exit 2; }
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -198,11 +205,30 @@ sleep 5  # the calls' events and messages settle
 "$DRIVER" cpu --pid "$BRIDGE_PID" --seconds 5 >"$WORK/idle.json"
 log "idle: $(cat "$WORK/idle.json")"
 
-# --- throughput ------------------------------------------------------------------------------
-log "throughput: preparing and sending $EVENTS events"
-"$DRIVER" storm --mqtt "$MQTT_URI" --filter 'pbx/#' --control "$CONTROL_PORT" --prepare "storm-prepare $EVENTS" \
-    --command "storm-go 0" --pid "$BRIDGE_PID" --capture "$WORK/capture.txt" >"$WORK/throughput.json"
-log "throughput: $(cat "$WORK/throughput.json")"
+# --- throughput and ceiling, ROUNDS pairs ----------------------------------------------------
+# Each round: a prepared storm through the bridge, then the messages it produced through the bare
+# publisher (the ceiling) to the same broker and the same kind of subscriber.
+for ((round = 1; round <= ROUNDS; round++)); do
+    log "throughput (round $round of $ROUNDS): preparing and sending $EVENTS events"
+    "$DRIVER" storm --mqtt "$MQTT_URI" --filter 'pbx/#' --control "$CONTROL_PORT" --prepare "storm-prepare $EVENTS" \
+        --command "storm-go 0" --pid "$BRIDGE_PID" --capture "$WORK/capture-$round.txt" >"$WORK/throughput-$round.json"
+    log "throughput (round $round): $(cat "$WORK/throughput-$round.json")"
+    log "ceiling (round $round): the captured messages through a bare Paho publisher"
+    "$DRIVER" ceiling --mqtt "$MQTT_URI" --replay "$WORK/capture-$round.txt" --from-prefix pbx --to-prefix ceiling --pin "$CPU" >"$WORK/ceiling-$round.json"
+    log "ceiling (round $round): $(cat "$WORK/ceiling-$round.json")"
+    drain=$(json "$WORK/throughput-$round.json" drain_messages_per_s); ceil=$(json "$WORK/ceiling-$round.json" messages_per_s)
+    dcost=$(json "$WORK/throughput-$round.json" drain_cpu_us_per_message); ccost=$(json "$WORK/ceiling-$round.json" cpu_us_per_message)
+    dsw=$(json "$WORK/throughput-$round.json" drain_switches_per_message); csw=$(json "$WORK/ceiling-$round.json" switches_per_message)
+    awk -v r="$round" -v a="$drain" -v b="$ceil" -v dc="$dcost" -v cc="$ccost" -v ds="$dsw" -v cs="$csw" \
+        'BEGIN {printf "%d %.4f %s %s %s %s\n", r, (b > 0 ? a / b : 0), dc, cc, ds, cs}' >>"$WORK/drain-ratios.txt"
+done
+# The median round by drain/ceiling ratio stands for the others in the table.
+MEDIAN_ROUND=$(sort -k2,2g "$WORK/drain-ratios.txt" | awk '{r[NR] = $1} END {print r[int((NR + 1) / 2)]}')
+cp "$WORK/throughput-$MEDIAN_ROUND.json" "$WORK/throughput.json"
+cp "$WORK/ceiling-$MEDIAN_ROUND.json" "$WORK/ceiling.json"
+ROUND_RATIOS=$(awk '{printf "%s%.0f%%", (NR > 1 ? ", " : ""), 100 * $2}' "$WORK/drain-ratios.txt")
+ROUND_COSTS=$(awk '{printf "%s%s/%s", (NR > 1 ? ", " : ""), $3, $4}' "$WORK/drain-ratios.txt")
+ROUND_SWITCHES=$(awk '{printf "%s%s/%s", (NR > 1 ? ", " : ""), $5, $6}' "$WORK/drain-ratios.txt")
 
 # The final tree against a fresh bridge's.
 "$BRIDGE_BIN" --config "$WORK/truth.toml" >"$WORK/truth.log" 2>&1 &
@@ -213,11 +239,6 @@ sleep 2
 if "$DRIVER" compare --mqtt "$MQTT_URI" --a pbx --b truth >"$WORK/compare.txt"; then EXACT=yes; else EXACT=no; fi
 log "final tree against a fresh bridge: $(tail -1 "$WORK/compare.txt")"
 stop_pid "$TRUTH_PID"
-
-# --- ceiling ---------------------------------------------------------------------------------
-log "ceiling: the captured messages through a bare Paho publisher"
-"$DRIVER" ceiling --mqtt "$MQTT_URI" --replay "$WORK/capture.txt" --from-prefix pbx --to-prefix ceiling --pin "$CPU" >"$WORK/ceiling.json"
-log "ceiling: $(cat "$WORK/ceiling.json")"
 
 stop_pid "$BRIDGE_PID"
 
@@ -255,6 +276,9 @@ printf '%-12s %-44s %s\n' startup "${STARTUP_S} s to ${STARTUP_STATUSES} statuse
 printf '%-12s %-44s %s\n' throughput "$ingest events/s read, $e2e events/s end to end" ">= 100000 events/s"
 printf '%-12s %-44s %s\n' messages "$msgs msgs/s = $ratio of the ceiling ($ceil msgs/s)" ">= 80% of the ceiling"
 printf '%-12s %-44s %s\n' drain "$drain msgs/s = $dratio of the ceiling ($drained msgs after the last event)" "(broker-bound part)"
+printf '%-12s %-44s %s\n' rounds "drain/ceiling per round: $ROUND_RATIOS (the table: round $MEDIAN_ROUND, the median)" ""
+printf '%-12s %-44s %s\n' msg-cost "CPU us per message, drain/ceiling, per round: $ROUND_COSTS" ""
+printf '%-12s %-44s %s\n' switches "context switches per message, drain/ceiling, per round: $ROUND_SWITCHES" ""
 printf '%-12s %-44s %s\n' exact "$EXACT ($(tail -1 "$WORK/compare.txt"))" "yes"
 printf '%-12s %-44s %s\n' latency "p50 ${p50} us, p99 ${p99} us, max ${pmax} us" "p99 < 2000 us"
 printf '%-12s %-44s %s\n' cost "$cpu100k CPU s per 100k events; peak RSS $((peak / 1024)) MB" ""

@@ -294,7 +294,7 @@ void PahoClient::pump() {
             release_memory_after_burst();
             return;
         }
-        send_now(*next, true);
+        send_now(std::move(*next), true);
     }
 }
 
@@ -332,15 +332,20 @@ void PahoClient::delivered(unsigned generation) {
     pump();
 }
 
-void PahoClient::send_now(const OutgoingMessage& m, bool tracked) {
-    const std::string* payload = &m.payload;
+// The message's topic and payload move into Paho's message (shared strings, not copies): in a
+// drain of 35,000 messages the publish path is all the bridge does per message.
+void PahoClient::send_now(OutgoingMessage&& m, bool tracked) {
+    ::mqtt::binary_ref payload;
     if (m.by_reference) {
         // Its latest value (a clear of the topic would have replaced the waiting message).
-        payload = payload_source_ ? payload_source_(m.topic) : nullptr;
-        if (payload == nullptr) return;
+        const std::string* current = payload_source_ ? payload_source_(m.topic) : nullptr;
+        if (current == nullptr) return;
+        payload = ::mqtt::binary_ref(*current);
+    } else {
+        payload = ::mqtt::binary_ref(std::move(m.payload));
     }
+    const auto msg = std::make_shared<::mqtt::message>(::mqtt::string_ref(std::move(m.topic)), std::move(payload), m.qos, m.retain);
     try {
-        auto msg = ::mqtt::make_message(m.topic, *payload, m.qos, m.retain);
         if (m.correlation_data && config_.version == 5) {
             ::mqtt::properties props;
             props.add(::mqtt::property(::mqtt::property::CORRELATION_DATA, *m.correlation_data));
@@ -356,7 +361,7 @@ void PahoClient::send_now(const OutgoingMessage& m, bool tracked) {
         }
     } catch (const ::mqtt::exception& e) {
         // The link just dropped: the retained tree is republished on reconnect.
-        spdlog::warn("MQTT: publish to {} failed: {}", m.topic, describe(e));
+        spdlog::warn("MQTT: publish to {} failed: {}", msg->get_topic(), describe(e));
     }
 }
 
@@ -445,7 +450,7 @@ void PahoClient::stop(const std::optional<OutgoingMessage>& final_message, std::
     std::size_t handed = 0;
     while (auto next = queue_.pop())
         if (send_retained || !next->retain) {
-            send_now(*next, false);
+            send_now(std::move(*next), false);
             ++handed;
         }
     spdlog::info("MQTT: disconnecting; {} queued message(s) handed to the client, {} in flight", handed,

@@ -82,7 +82,7 @@ private:
     // command queue costs O(n) per message sent, so tens of thousands queued there at once
     // crawl (a 22,000-topic snapshot reached the broker at ~40 messages/s).
     void pump();
-    void send_now(const OutgoingMessage& m, bool tracked);
+    void send_now(OutgoingMessage&& m, bool tracked);
     void release_memory_after_burst();
     void delivered(unsigned generation);
     void publish_failed(const std::string& topic, int code, bool retained);
