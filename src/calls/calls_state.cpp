@@ -189,8 +189,48 @@ std::vector<const Channel*> CallsState::channels_of_device(std::string_view tech
         const Channel* c = channel(it->second);
         if (c && device_of(c->name).second == resource) out.push_back(c);  // not SIP/2001-x-00000001 (device 2001-x)
     }
-    std::sort(out.begin(), out.end(), [](const Channel* a, const Channel* b) { return a->uniqueid < b->uniqueid; });
+    std::sort(out.begin(), out.end(), [](const Channel* a, const Channel* b) { return uniqueid_before(a->uniqueid, b->uniqueid); });
     return out;
+}
+
+namespace {
+// Asterisk's uniqueid: [<systemname>-]<seconds>.<sequence>, the last two decimal.
+struct UniqueidParts {
+    std::string_view prefix, seconds, sequence;
+};
+bool split_uniqueid(std::string_view id, UniqueidParts& parts) {
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    const auto dot = id.rfind('.');
+    if (dot == std::string_view::npos || dot + 1 == id.size()) return false;
+    parts.sequence = id.substr(dot + 1);
+    if (!std::all_of(parts.sequence.begin(), parts.sequence.end(), digit)) return false;
+    std::size_t start = dot;
+    while (start > 0 && digit(id[start - 1])) --start;
+    if (start == dot) return false;
+    parts.prefix = id.substr(0, start);
+    parts.seconds = id.substr(start, dot - start);
+    return true;
+}
+// Numeric order of two digit strings (Asterisk writes no leading zeros).
+int compare_number(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+    return a.compare(b);
+}
+}  // namespace
+
+bool uniqueid_before(std::string_view a, std::string_view b) {
+    UniqueidParts pa, pb;
+    const bool na = split_uniqueid(a, pa), nb = split_uniqueid(b, pb);
+    if (na != nb) return na;  // Asterisk's form first
+    if (!na) return a < b;
+    if (const int c = pa.prefix.compare(pb.prefix); c != 0) return c < 0;
+    if (const int c = compare_number(pa.seconds, pb.seconds); c != 0) return c < 0;
+    return compare_number(pa.sequence, pb.sequence) < 0;
+}
+
+bool created_before(const Channel& a, const Channel& b) {
+    if (a.created_at != b.created_at) return a.created_at < b.created_at;
+    return uniqueid_before(a.uniqueid, b.uniqueid);
 }
 
 std::vector<const Channel*> CallsState::call(std::string_view linkedid) const {

@@ -46,6 +46,14 @@ struct Channel {
 // "SIP/2001-0000002a" -> {"SIP", "2001"}; "Local/2002@from-queue-00000001;1" -> {"Local", "2002@from-queue"}.
 std::pair<std::string, std::string> device_of(std::string_view channel);
 
+// Asterisk's order of uniqueids ("[<systemname>-]<seconds>.<sequence>", both counted up):
+// numeric, so "1795801243.9" comes before "1795801243.10". Anything else after those, as text.
+bool uniqueid_before(std::string_view a, std::string_view b);
+// Whether channel a was created before b: by creation time, then (times from a snapshot are
+// whole seconds, so two channels often tie) by uniqueid_before. The one order of "first" and
+// "last" for the views and the commands alike.
+bool created_before(const Channel& a, const Channel& b);
+
 using model::StringMap;
 
 class CallsState {
@@ -56,7 +64,7 @@ public:
     const StringMap<Channel>& channels() const noexcept { return channels_; }  // by uniqueid, in no order
     const Channel* channel(std::string_view uniqueid) const;
     const Channel* channel_by_name(std::string_view name) const;
-    // The channels of one device ("SIP", "2001": SIP/2001-…), by uniqueid: a range of the name
+    // The channels of one device ("SIP", "2001": SIP/2001-…), by uniqueid_before: a range of the name
     // index, not a scan of every channel (10,000 extensions x 4,000 channels at a resync).
     std::vector<const Channel*> channels_of_device(std::string_view tech, std::string_view resource) const;
     // Uniqueids of the channels of one call, in creation order.

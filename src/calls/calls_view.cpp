@@ -30,18 +30,6 @@ void iso_or_null(model::JsonWriter& w, const std::optional<model::Timestamp>& t)
     else w.null();
 }
 
-// Whether a was created before b. Times from a snapshot are whole seconds, so two channels often
-// tie: then the uniqueid's sequence number ("1795801243.12": 12) tells, as Asterisk counts up.
-bool created_before(const Channel& a, const Channel& b) {
-    if (a.created_at != b.created_at) return a.created_at < b.created_at;
-    auto sequence = [](const std::string& uniqueid) {
-        const auto dot = uniqueid.rfind('.');
-        const std::string digits = dot == std::string::npos ? std::string() : uniqueid.substr(dot + 1);
-        return std::pair<std::size_t, std::string>(digits.size(), digits);  // numeric order of the digits
-    };
-    return sequence(a.uniqueid) < sequence(b.uniqueid);
-}
-
 long long seconds_between(model::Timestamp from, model::Timestamp to) {
     return std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(to - from).count());
 }

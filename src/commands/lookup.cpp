@@ -21,9 +21,8 @@ std::vector<const calls::Channel*> channels_of(const Env& env, const extensions:
         const auto [ch_tech, device] = calls::device_of(ch.name);
         if (device == ext.exten && ami::iequals(ch_tech, tech)) out.push_back(&ch);
     }
-    std::sort(out.begin(), out.end(), [](const calls::Channel* a, const calls::Channel* b) {
-        return a->created_at != b->created_at ? a->created_at < b->created_at : a->uniqueid < b->uniqueid;
-    });
+    // Creation order, as the extension's conversations show them ("1795801243.9" before ".10").
+    std::sort(out.begin(), out.end(), [](const calls::Channel* a, const calls::Channel* b) { return calls::created_before(*a, *b); });
     return out;
 }
 

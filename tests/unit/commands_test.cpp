@@ -300,4 +300,39 @@ TEST(Commands, LogLevelWithoutAWayToSetItIsUnsupported) {
     EXPECT_NE(out[0].payload.find(R"("code":"unsupported")"), std::string::npos) << out[0].payload;
 }
 
+// Two channels of one extension created in the same second: the commands take them in the
+// order Asterisk created them, as the extension's conversations list them ("...243.9" before
+// "...243.10", which a comparison of the uniqueids as text gets the wrong way round).
+TEST(Commands, HangupOfAnExtensionEndsItsChannelsInTheOrderAsteriskCreatedThem) {
+    // One wall-clock time for both channels, as a snapshot's whole seconds give them.
+    Harness h([](core::CoreOptions& o) { o.wall_clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1795801243)); }; });
+    // The recorded answer to a Hangup of SIP/2002-ffffffff: "No such channel", which a hangup of
+    // several channels accepts (the first leg's end often ends the others).
+    h.pbx->learn(testsupport::fixture("asterisk20-chansip/10-originate.txt"));
+    auto newchannel = [](const std::string& channel, const std::string& uniqueid) {
+        return "Event: Newchannel\r\nPrivilege: call,all\r\nChannel: " + channel +
+               "\r\nChannelState: 0\r\nChannelStateDesc: Down\r\nCallerIDNum: 2002\r\nCallerIDName: Bob Brown\r\n"
+               "ConnectedLineNum: <unknown>\r\nConnectedLineName: <unknown>\r\nLanguage: en\r\nAccountCode: \r\n"
+               "Context: from-internal\r\nExten: 2001\r\nPriority: 1\r\nUniqueid: " +
+               uniqueid + "\r\nLinkedid: " + uniqueid + "\r\n\r\n";
+    };
+    h.core->ami_received(newchannel("SIP/2002-ffffffff", "1795801243.9") + newchannel("SIP/2002-0000000a", "1795801243.10"), h.now);
+    const auto before = h.actions();
+    run(h, "pbx/cmd/hangup", R"({"extension":"2002"})");
+    ASSERT_EQ(h.actions(), before + 2) << h.pbx->actions().back().serialize();
+    EXPECT_EQ(h.pbx->actions()[before].get("Channel"), "SIP/2002-ffffffff");  // uniqueid ...243.9
+    EXPECT_EQ(h.pbx->actions()[before + 1].get("Channel"), "SIP/2002-0000000a");  // ...243.10
+}
+
+TEST(Commands, UniqueidsCompareAsAsteriskCountsThem) {
+    EXPECT_TRUE(calls::uniqueid_before("1795801243.9", "1795801243.10"));
+    EXPECT_FALSE(calls::uniqueid_before("1795801243.10", "1795801243.9"));
+    EXPECT_TRUE(calls::uniqueid_before("1795801243.99", "1795801300.2"));  // a later second
+    EXPECT_TRUE(calls::uniqueid_before("pbx1-1795801243.9", "pbx1-1795801243.10"));  // [general] systemname
+    EXPECT_FALSE(calls::uniqueid_before("1795801243.9", "1795801243.9"));
+    EXPECT_TRUE(calls::uniqueid_before("1795801243.9", "not-a-uniqueid"));  // Asterisk's form first
+    EXPECT_FALSE(calls::uniqueid_before("not-a-uniqueid", "1795801243.9"));
+    EXPECT_TRUE(calls::uniqueid_before("a", "b"));
+}
+
 }  // namespace commands_test
