@@ -9,6 +9,7 @@
 #include "config/cli.hpp"
 #include "config/config.hpp"
 #include "process/cpu_affinity.hpp"
+#include "process/log_format.hpp"
 #include "version.hpp"
 
 int main(int argc, char** argv) {
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
     // only on a terminal.
     auto logger = spdlog::stdout_color_mt("pbx2mqtt");
     spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_formatter(process::log_formatter());  // control characters of quoted input escaped
     const auto level = spdlog::level::from_str(loaded.config->log.level);
     spdlog::set_level(level);
     spdlog::flush_on(std::min(level, spdlog::level::info));  // as App does on reload
