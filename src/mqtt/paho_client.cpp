@@ -256,6 +256,10 @@ void PahoClient::on_connection_lost(const std::string& cause) {
     ++generation_;
     spdlog::warn("MQTT: connection lost{}{}", cause.empty() ? "" : ": ", cause);
     if (callbacks_.disconnected) callbacks_.disconnected();
+    if (drain_done_) {  // stopping: nothing more can be published, no reconnect
+        finish_drain();
+        return;
+    }
     schedule_reconnect();
 }
 
@@ -330,6 +334,7 @@ void PahoClient::delivered(unsigned generation) {
     // Paho publishes back to back) made a 10,000-extension snapshot 4x slower with mosquitto's
     // Receive Maximum of 20: Paho then holds publishes it may not send yet and sleeps.
     pump();
+    if (drain_done_ && queue_.size() == 0 && in_flight_ == 0) finish_drain();
 }
 
 // The message's topic and payload move into Paho's message (shared strings, not copies): in a
@@ -417,18 +422,22 @@ void PahoClient::stop_after_drain(std::optional<OutgoingMessage> final_message, 
     drain_start_ = std::chrono::steady_clock::now();
     drain_deadline_ = drain_start_ + (timeout - std::min(timeout / 2, std::chrono::milliseconds(500)));
     spdlog::info("MQTT: stopping; {} message(s) still to publish, {} in flight", queue_.size(), in_flight_);
-    drain_step();
-}
-
-void PahoClient::drain_step() {
-    const auto now = std::chrono::steady_clock::now();
-    if (connected_ && (queue_.size() > 0 || in_flight_ > 0) && now < drain_deadline_) {
-        drain_timer_.expires_after(std::chrono::milliseconds(5));
-        drain_timer_.async_wait([this](boost::system::error_code ec) {
-            if (!ec) drain_step();
-        });
+    if (queue_.size() == 0 && in_flight_ == 0) {
+        finish_drain();
         return;
     }
+    // The last acknowledgement (delivered()) or a lost connection ends the drain; this timer only
+    // its deadline: nothing polls.
+    drain_timer_.expires_at(drain_deadline_);
+    drain_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) finish_drain();
+    });
+}
+
+void PahoClient::finish_drain() {
+    if (!drain_done_) return;  // finished already (the deadline and the last acknowledgement raced)
+    drain_timer_.cancel();
+    const auto now = std::chrono::steady_clock::now();
     if (queue_.size() > 0 || in_flight_ > 0)
         spdlog::warn("MQTT: stopping with {} message(s) not yet published, {} unacknowledged", queue_.size(), in_flight_);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(drain_start_ + drain_timeout_ - now);

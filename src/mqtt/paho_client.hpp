@@ -101,8 +101,8 @@ private:
     // Paho C never reports some failed connects (a TLS handshake the broker rejects): give up on
     // a connect that has neither succeeded nor failed after its timeout.
     boost::asio::steady_timer connect_watchdog_;
-    boost::asio::steady_timer drain_timer_;  // stop_after_drain(): checks every 5 ms
-    void drain_step();
+    boost::asio::steady_timer drain_timer_;  // stop_after_drain(): its deadline
+    void finish_drain();
     std::optional<OutgoingMessage> drain_final_;
     std::function<void()> drain_done_;
     std::chrono::milliseconds drain_timeout_{0};
