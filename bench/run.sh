@@ -13,7 +13,8 @@
 # (e.g. LD_LIBRARY_PATH=DIR from bench/untraced_paho.py; the table header shows it).
 # --rounds: how many throughput + ceiling pairs, one right after the other (this VM's speed moves
 # by 20-40 % within minutes: a ratio is only fair between two measurements taken together); the
-# table shows the median round and every round's drain/ceiling ratio.
+# table shows each metric's median over the rounds (ratios: the median of the rounds' ratios),
+# and every round's drain/ceiling ratio, CPU per message and context switches per message.
 #
 # Builds (Release, DIR default build-bench) pbx2mqtt, the AMI simulator and bench_driver; installs
 # the Node.js peer (bench/peer, npm ci) unless --no-peer; then, with the simulator holding
@@ -64,7 +65,7 @@ while [[ $# -gt 0 ]]; do
         --bridge-env) BRIDGE_ENV+=("$2"); shift 2 ;;
         --rounds) ROUNDS="$2"; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -222,10 +223,12 @@ for ((round = 1; round <= ROUNDS; round++)); do
     awk -v r="$round" -v a="$drain" -v b="$ceil" -v dc="$dcost" -v cc="$ccost" -v ds="$dsw" -v cs="$csw" \
         'BEGIN {printf "%d %.4f %s %s %s %s\n", r, (b > 0 ? a / b : 0), dc, cc, ds, cs}' >>"$WORK/drain-ratios.txt"
 done
-# The median round by drain/ceiling ratio stands for the others in the table.
-MEDIAN_ROUND=$(sort -k2,2g "$WORK/drain-ratios.txt" | awk '{r[NR] = $1} END {print r[int((NR + 1) / 2)]}')
-cp "$WORK/throughput-$MEDIAN_ROUND.json" "$WORK/throughput.json"
-cp "$WORK/ceiling-$MEDIAN_ROUND.json" "$WORK/ceiling.json"
+# The table shows each metric's median over the rounds (the lower middle one for an even count),
+# and every round's drain/ceiling ratio, costs and switches.
+median() {  # median KEY FILE...: a number from each one-line JSON file
+    local key=$1; shift
+    for f in "$@"; do json "$f" "$key"; done | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
 ROUND_RATIOS=$(awk '{printf "%s%.0f%%", (NR > 1 ? ", " : ""), 100 * $2}' "$WORK/drain-ratios.txt")
 ROUND_COSTS=$(awk '{printf "%s%s/%s", (NR > 1 ? ", " : ""), $3, $4}' "$WORK/drain-ratios.txt")
 ROUND_SWITCHES=$(awk '{printf "%s%s/%s", (NR > 1 ? ", " : ""), $5, $6}' "$WORK/drain-ratios.txt")
@@ -258,13 +261,16 @@ if ((PEER)); then
 fi
 
 # --- table -----------------------------------------------------------------------------------
-T="$WORK/throughput.json"
-ingest=$(json "$T" ingest_events_per_s); e2e=$(json "$T" e2e_events_per_s); msgs=$(json "$T" messages_per_s)
-cpu100k=$(json "$T" cpu_s_per_100k_events); peak=$(json "$T" peak_rss_kib)
-ceil=$(json "$WORK/ceiling.json" messages_per_s)
-ratio=$(awk -v a="$msgs" -v b="$ceil" 'BEGIN {if (b > 0) printf "%.0f%%", 100 * a / b; else print "-"}')
-drain=$(json "$T" drain_messages_per_s); drained=$(json "$T" drain_messages)
-dratio=$(awk -v a="$drain" -v b="$ceil" 'BEGIN {if (b > 0) printf "%.0f%%", 100 * a / b; else print "-"}')
+TS=("$WORK"/throughput-*.json); CS=("$WORK"/ceiling-*.json)
+ingest=$(median ingest_events_per_s "${TS[@]}"); e2e=$(median e2e_events_per_s "${TS[@]}"); msgs=$(median messages_per_s "${TS[@]}")
+cpu100k=$(median cpu_s_per_100k_events "${TS[@]}"); peak=$(median peak_rss_kib "${TS[@]}")
+ceil=$(median messages_per_s "${CS[@]}")
+# Ratios per round (each against the ceiling measured right after it), then their median.
+ratio=$(for ((r = 1; r <= ROUNDS; r++)); do
+    awk -v a="$(json "$WORK/throughput-$r.json" messages_per_s)" -v b="$(json "$WORK/ceiling-$r.json" messages_per_s)" 'BEGIN {print (b > 0 ? a / b : 0)}'
+done | sort -g | awk '{v[NR] = $1} END {printf "%.0f%%", 100 * v[int((NR + 1) / 2)]}')
+drain=$(median drain_messages_per_s "${TS[@]}"); drained=$(median drain_messages "${TS[@]}")
+dratio=$(sort -k2,2g "$WORK/drain-ratios.txt" | awk '{v[NR] = $2} END {printf "%.0f%%", 100 * v[int((NR + 1) / 2)]}')
 idle_cpu=$(json "$WORK/idle.json" cpu_s); idle_rss=$(json "$WORK/idle.json" rss_kib)
 p50=$(json "$WORK/latency.json" p50_us); p99=$(json "$WORK/latency.json" p99_us); pmax=$(json "$WORK/latency.json" max_us)
 printf '\n'
@@ -276,7 +282,7 @@ printf '%-12s %-44s %s\n' startup "${STARTUP_S} s to ${STARTUP_STATUSES} statuse
 printf '%-12s %-44s %s\n' throughput "$ingest events/s read, $e2e events/s end to end" ">= 100000 events/s"
 printf '%-12s %-44s %s\n' messages "$msgs msgs/s = $ratio of the ceiling ($ceil msgs/s)" ">= 80% of the ceiling"
 printf '%-12s %-44s %s\n' drain "$drain msgs/s = $dratio of the ceiling ($drained msgs after the last event)" "(broker-bound part)"
-printf '%-12s %-44s %s\n' rounds "drain/ceiling per round: $ROUND_RATIOS (the table: round $MEDIAN_ROUND, the median)" ""
+printf '%-12s %-44s %s\n' rounds "$ROUNDS; the rows above and below: medians over the rounds; drain/ceiling per round: $ROUND_RATIOS" ""
 printf '%-12s %-44s %s\n' msg-cost "CPU us per message, drain/ceiling, per round: $ROUND_COSTS" ""
 printf '%-12s %-44s %s\n' switches "context switches per message, drain/ceiling, per round: $ROUND_SWITCHES" ""
 printf '%-12s %-44s %s\n' exact "$EXACT ($(tail -1 "$WORK/compare.txt"))" "yes"
