@@ -113,7 +113,7 @@ void ExtensionsState::set_trunks(std::set<std::string> trunks) {
 }
 
 Extension* ExtensionsState::find(std::string_view exten) {
-    auto it = extensions_.find(std::string(exten));
+    auto it = extensions_.find(exten);
     return it == extensions_.end() ? nullptr : &it->second;
 }
 
@@ -126,8 +126,10 @@ Extension* ExtensionsState::find_by_device(std::string_view device) {
 }
 
 Extension& ExtensionsState::upsert(std::string_view exten, Tech tech) {
-    Extension& ext = extensions_[std::string(exten)];
-    ext.exten = std::string(exten);
+    auto it = extensions_.lower_bound(exten);  // one search: also the place of a new one
+    if (it == extensions_.end() || it->first != exten) it = extensions_.emplace_hint(it, std::string(exten), Extension{});
+    Extension& ext = it->second;
+    if (ext.exten != exten) ext.exten = std::string(exten);
     ext.tech = tech;
     return ext;
 }
@@ -512,7 +514,7 @@ ExtensionView ExtensionsState::view(const Extension& ext) const {
 }
 
 std::optional<ExtensionView> ExtensionsState::view(std::string_view exten) const {
-    auto it = extensions_.find(std::string(exten));
+    auto it = extensions_.find(exten);
     if (it == extensions_.end()) return std::nullopt;
     return view(it->second);
 }

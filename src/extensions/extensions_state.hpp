@@ -70,7 +70,7 @@ public:
     model::ChangeSet apply_db_get(const std::string& family, const std::string& exten, const ami::ActionResult& result);
 
     // --- views ---
-    const std::map<std::string, Extension>& extensions() const noexcept { return extensions_; }
+    const std::map<std::string, Extension, std::less<>>& extensions() const noexcept { return extensions_; }
     std::optional<ExtensionView> view(std::string_view exten) const;
     ExtensionView view(const Extension& ext) const;
     bool is_trunk(std::string_view name) const;
@@ -89,7 +89,7 @@ private:
     void note_feature_code(const ami::Message& newexten);
 
     std::set<std::string> trunks_;
-    std::map<std::string, Extension> extensions_;
+    std::map<std::string, Extension, std::less<>> extensions_;  // searched by string_view
     model::StringMap<std::string> device_states_;  // "SIP/2001" -> "NOT_INUSE"
     model::StringMap<HintState> hints_;          // exten -> hint (only hints naming the extension's device)
     model::StringMap<std::string> db_;          // "DND/2001" -> "YES"
