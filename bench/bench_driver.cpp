@@ -55,6 +55,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <memory>
+#include <random>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -546,6 +548,25 @@ int ceiling(const Args& a) {
             cv.notify_one();
         }
     } completions;
+    // --fragment-mb N: first leave N MB of the heap fragmented (blocks of 32-2,048 bytes, every
+    // other one freed, in a shuffled order), as the bridge's heap is after a storm: does the same
+    // publishing cost more in such a heap? (docs/benchmarks.md, "The drain, measured in pairs")
+    std::vector<std::unique_ptr<char[]>> kept;
+    if (const long mb = a.number("fragment-mb", 0); mb > 0) {
+        std::mt19937 rng(7);
+        std::uniform_int_distribution<std::size_t> size(32, 2048);
+        std::vector<std::unique_ptr<char[]>> blocks;
+        for (std::size_t total = 0; total < static_cast<std::size_t>(mb) << 20;) {
+            const std::size_t n = size(rng);
+            blocks.emplace_back(new char[n]);
+            blocks.back()[0] = 1;
+            total += n;
+        }
+        std::shuffle(blocks.begin(), blocks.end(), rng);
+        for (std::size_t i = 0; i < blocks.size(); ++i)
+            if (i % 2) kept.push_back(std::move(blocks[i]));
+        blocks.clear();  // the other half freed, scattered through the heap
+    }
     mqtt::create_options co(MQTTVERSION_5);
     co.set_max_buffered_messages(1000000);
     mqtt::async_client pub(a.need("mqtt"), "bench-ceiling-" + std::to_string(::getpid()), co);

@@ -233,6 +233,7 @@ void PahoClient::on_connect_result(bool ok, const std::string& error) {
     ++connections_;
     queue_.drop_retained();  // the core asserts the whole tree again (connected callback)
     in_flight_ = 0;
+    sent_.clear();
     ++generation_;
     delay_ = std::chrono::milliseconds(0);
     spdlog::info("MQTT: connected to {} (publish window {})", config_.uri, window_);
@@ -253,6 +254,7 @@ void PahoClient::on_connection_lost(const std::string& cause) {
     // for the new connection (bounded); completions still to come from the lost connection are ignored.
     queue_.drop_retained();
     in_flight_ = 0;
+    sent_.clear();
     ++generation_;
     spdlog::warn("MQTT: connection lost{}{}", cause.empty() ? "" : ": ", cause);
     if (callbacks_.disconnected) callbacks_.disconnected();
@@ -330,6 +332,7 @@ void PahoClient::publish_failed(const std::string& topic, int code, bool retaine
 void PahoClient::delivered(unsigned generation) {
     if (generation != generation_) return;
     if (in_flight_ > 0) --in_flight_;
+    if (!sent_.empty()) sent_.pop_front();  // acknowledged in order (QoS 1 on one connection)
     // One publish per acknowledgement. Refilling only once half the window was free (to hand
     // Paho publishes back to back) made a 10,000-extension snapshot 4x slower with mosquitto's
     // Receive Maximum of 20: Paho then holds publishes it may not send yet and sleeps.
@@ -361,6 +364,7 @@ void PahoClient::send_now(OutgoingMessage&& m, bool tracked) {
             void* context = reinterpret_cast<void*>(static_cast<std::uintptr_t>(generation_));
             client_->publish(msg, context, *delivery_listener_);
             ++in_flight_;
+            sent_.push_back(msg);
         } else {
             client_->publish(msg);
         }
@@ -496,6 +500,7 @@ void PahoClient::reconfigure(const config::MqttConfig& config, const std::option
     connect_watchdog_.cancel();
     queue_.drop_retained();
     in_flight_ = 0;
+    sent_.clear();
     const bool was_connected = connected_;
     connected_ = false;
     connecting_ = false;
