@@ -1,7 +1,15 @@
 // libFuzzer target: the MQTT command decoder and the plan builders (src/commands), on hostile
-// payloads. Input: byte 0 picks the command (kCommandNames[b % 32]) and the model (b / 32: even =
-// 2001 talking to 2002, odd = 2002 ringing; >= 4: [ami] prefix "0"); the rest is the MQTT payload.
-// The model is the recorded Asterisk 20 call of tests/support/mid_call.hpp, built once.
+// payloads. Input: byte 0 picks the command (kCommandNames[b % 32]) and the model (v = b / 32:
+// v & 1: 2002 ringing, else 2001 talking to 2002; v & 4: [ami] prefix "0"; v & 2: router mode,
+// below); the rest is the MQTT payload. The model is the recorded Asterisk 20 call of
+// tests/support/mid_call.hpp, built once.
+//
+// Router mode: the whole path of an MQTT message (commands::Router::handle), setter topics
+// included. Byte 0 % 8 picks the topic: <base>/extensions/<L1>/dnd/set, .../cf/set,
+// <base>/queues/<L1>/members/<L2>/paused/set, <base>/cmd/<L1>, <base>/bridge/request/log_level,
+// or <base>/<L1> as it is; byte 1: bit 0 retained, bit 1 a response topic, bit 2 correlation
+// data; then NUL-separated: L1, L2, the response topic, and the payload (the rest). Every action
+// sent is answered with success, so multi-step plans run to the end.
 //
 // Invariants (a violation aborts, libFuzzer saves the input):
 //  - no crash, leak, undefined behaviour, and no exception other than commands::Refusal (the
@@ -11,7 +19,9 @@
 //    any name or value (the documented promise), and its wire bytes are exactly well-formed:
 //    parsed back they are one message with exactly Action, ActionID and the plan's headers, in
 //    order (nothing injected, nothing lost);
-//  - the plan's reply built from successful answers is valid JSON.
+//  - the plan's reply built from successful answers is valid JSON;
+//  - router mode: every MQTT message the router publishes is a non-retained reply with valid JSON
+//    on a topic without wildcards or NUL.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -28,6 +38,8 @@
 #include "ami/parser.hpp"
 #include "commands/names.hpp"
 #include "commands/plan.hpp"
+#include "commands/router.hpp"
+#include "fixture_pbx.hpp"
 #include "core/bridge_core.hpp"
 #include "mid_call.hpp"
 
@@ -87,6 +99,78 @@ void check_action(const ami::Action& a) {
         fail("the action's wire bytes carry other headers than the plan set:", wire.substr(0, 400));
 }
 
+// Router mode (see the header).
+int fuzz_router(const std::uint8_t* data, std::size_t size, const model::PbxState& state, const std::string& prefix) {
+    World& w = world();
+    if (size < 2) return 0;
+    const unsigned topic_kind = data[0] % 8;
+    const unsigned flags = data[1];
+    std::vector<std::string> parts;
+    std::string_view rest(reinterpret_cast<const char*>(data) + 2, size - 2);
+    for (int i = 0; i < 3; ++i) {
+        const auto nul = rest.find('\0');
+        parts.emplace_back(rest.substr(0, nul));
+        rest = nul == std::string_view::npos ? std::string_view() : rest.substr(nul + 1);
+    }
+    const std::string& l1 = parts[0];
+    const std::string& l2 = parts[1];
+    mqtt::IncomingMessage m;
+    switch (topic_kind) {
+        case 0: case 6: m.topic = "pbx/extensions/" + l1 + "/dnd/set"; break;
+        case 1: m.topic = "pbx/extensions/" + l1 + "/cf/set"; break;
+        case 2: case 7: m.topic = "pbx/queues/" + l1 + "/members/" + l2 + "/paused/set"; break;
+        case 3: m.topic = "pbx/cmd/" + l1; break;
+        case 4: m.topic = "pbx/bridge/request/log_level"; break;
+        default: m.topic = "pbx/" + l1; break;
+    }
+    m.payload = std::string(rest);
+    m.retained = flags & 1;
+    if (flags & 2) m.response_topic = parts[2];
+    if (flags & 4) m.correlation_data = l2;
+
+    testsupport::RecordingPort port;
+    const mqtt::Topics topics("pbx");
+    struct Pending {
+        ami::Action action;
+        ami::ActionCallback done;
+    };
+    std::vector<Pending> pending;
+    commands::RouterDeps deps{
+        port,
+        topics,
+        state,
+        w.config,
+        prefix,
+        std::chrono::milliseconds(10000),
+        1,
+        [&](const ami::Action& a, ami::ActionCallback done) {
+            check_action(a);
+            pending.push_back({a, std::move(done)});
+            return true;
+        },
+        [] { return true; },
+        [](std::function<void(bool, const std::string&)> done) { done(true, {}); },
+        [] { return nlohmann::ordered_json::object(); },
+        [] { return ami::Clock::time_point(std::chrono::seconds(1000)); },
+        [](const std::string&) {},
+        [](const std::string&) { return true; },
+    };
+    commands::Router router(std::move(deps));
+    router.handle(m);
+    for (int round = 0; round < 64 && !pending.empty(); ++round) {
+        auto now = std::move(pending);
+        pending.clear();
+        for (auto& p : now) p.done(testsupport::success_for(p.action));
+    }
+    for (const auto& out : port.published) {
+        if (out.topic.empty() || out.topic.find_first_of(std::string_view("+#\0", 3)) != std::string::npos)
+            fail("a reply on a topic nobody may publish to:", out.topic);
+        if (out.retain) fail("a retained reply on", out.topic);
+        check_json(out.payload, "a router reply");
+    }
+    return 0;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -101,6 +185,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const unsigned variant = data[0] / commands::kCommandNames.size();
     const model::PbxState& state = (variant & 1) ? w.ringing.core->state() : w.mid.core->state();
     const std::string prefix = (variant & 4) ? "0" : "";
+    if (variant & 2) return fuzz_router(data, size, state, prefix);
     const std::string_view payload(reinterpret_cast<const char*>(data) + 1, size - 1);
 
     const commands::Builder builder = commands::builder_for(command);

@@ -8,7 +8,9 @@
 //                               the request example of every command in docs/topics.md
 //                               ("## Commands"), and the hostile requests of
 //                               tests/support/command_corpus.hpp on command topics (injections in
-//                               every string field, wrong types, bad JSON, nesting)
+//                               every string field, wrong types, bad JSON, nesting); and in router
+//                               mode (byte 0 = 64 + the topic's kind) every hostile request with
+//                               its topic, setter topics included, and one valid request per setter
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -114,11 +116,44 @@ int main(int argc, char** argv) {
     for (const auto& [command, documented] : testsupport::documented_commands(read_file(src / "docs/topics.md")))
         if (!documented.request.empty()) seed(command, documented.request, "doc", n_docs++);
     if (n_docs == 0) throw std::runtime_error("no request examples found in docs/topics.md");
-    // Command topics only (the decoder's input); the setter topics have their own decoders.
+    // Command topics here (the decoder's input); every topic, setters included, in router mode below.
     std::size_t n_hostile = 0;
     for (const auto& [topic, payload] : testsupport::hostile_requests())
         if (topic.rfind("cmd/", 0) == 0 && index_of(topic.substr(4)) >= 0) seed(topic.substr(4), payload, "hostile", n_hostile++);
     for (std::string_view name : commands::kCommandNames) seed(std::string(name), "{}", "empty", 0);
+    // Router mode (fuzz_command_decoder.cpp's header): the whole topic, setters included. Byte 0 =
+    // 64 + the topic's kind (router mode, model 0), byte 1 = 0, then L1 NUL L2 NUL NUL payload.
+    auto router_seed = [&](const std::string& topic, const std::string& payload, std::size_t i) {
+        auto level = [&](std::size_t n) {
+            std::size_t start = 0;
+            for (std::size_t k = 0; k < n && start != std::string::npos; ++k) {
+                start = topic.find('/', start);
+                if (start != std::string::npos) ++start;
+            }
+            if (start == std::string::npos) return std::string();
+            return topic.substr(start, topic.find('/', start) - start);
+        };
+        auto ends = [&](std::string_view tail) {
+            return topic.size() >= tail.size() && topic.compare(topic.size() - tail.size(), tail.size(), tail) == 0;
+        };
+        int kind = 5;
+        std::string l1 = topic, l2;
+        if (topic.rfind("extensions/", 0) == 0 && ends("/dnd/set")) kind = 0, l1 = level(1);
+        else if (topic.rfind("extensions/", 0) == 0 && ends("/cf/set")) kind = 1, l1 = level(1);
+        else if (topic.rfind("queues/", 0) == 0 && ends("/paused/set")) kind = 2, l1 = level(1), l2 = level(3);
+        else if (topic.rfind("cmd/", 0) == 0) kind = 3, l1 = topic.substr(4);
+        else if (topic == "bridge/request/log_level") kind = 4, l1.clear();
+        std::string bytes{static_cast<char>(64 + kind), '\0'};
+        bytes += l1 + std::string(1, '\0') + l2 + std::string(2, '\0') + payload;
+        write(decoder_dir / ("router-" + std::to_string(i)), bytes);
+        ++n_decoder;
+    };
+    std::size_t n_router = 0;
+    for (const auto& [topic, payload] : testsupport::hostile_requests()) router_seed(topic, payload, n_router++);
+    router_seed("extensions/2001/dnd/set", "ON", n_router++);
+    router_seed("extensions/2002/cf/set", R"({"type":"busy","to":"2004","transaction":5})", n_router++);
+    router_seed("queues/401/members/SIP_2001/paused/set", "true", n_router++);
+    router_seed("bridge/request/log_level", R"({"level":"debug","transaction":"t"})", n_router++);
 
     std::cout << "make_seeds: " << n_parser << " AMI seeds in " << parser_dir.string() << ", " << n_decoder
               << " command seeds (" << n_docs << " from docs/topics.md) in " << decoder_dir.string() << "\n";
