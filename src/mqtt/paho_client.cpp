@@ -232,7 +232,6 @@ void PahoClient::on_connect_result(bool ok, const std::string& error) {
     connected_ = true;
     ++connections_;
     queue_.drop_retained();  // the core asserts the whole tree again (connected callback)
-    in_flight_ = 0;
     sent_.clear();
     ++generation_;
     delay_ = std::chrono::milliseconds(0);
@@ -253,7 +252,6 @@ void PahoClient::on_connection_lost(const std::string& cause) {
     // What waited is republished in full (retained) on reconnect; command replies and events wait
     // for the new connection (bounded); completions still to come from the lost connection are ignored.
     queue_.drop_retained();
-    in_flight_ = 0;
     sent_.clear();
     ++generation_;
     spdlog::warn("MQTT: connection lost{}{}", cause.empty() ? "" : ": ", cause);
@@ -294,7 +292,7 @@ void PahoClient::publish(OutgoingMessage m) {
 
 void PahoClient::pump() {
     backlog_peak_ = std::max(backlog_peak_, queue_.size());
-    while (connected_ && in_flight_ < window_) {
+    while (connected_ && sent_.size() < window_) {
         auto next = queue_.pop();
         if (!next) {
             release_memory_after_burst();
@@ -331,13 +329,12 @@ void PahoClient::publish_failed(const std::string& topic, int code, bool retaine
 
 void PahoClient::delivered(unsigned generation) {
     if (generation != generation_) return;
-    if (in_flight_ > 0) --in_flight_;
     if (!sent_.empty()) sent_.pop_front();  // acknowledged in order (QoS 1 on one connection)
     // One publish per acknowledgement. Refilling only once half the window was free (to hand
     // Paho publishes back to back) made a 10,000-extension snapshot 4x slower with mosquitto's
     // Receive Maximum of 20: Paho then holds publishes it may not send yet and sleeps.
     pump();
-    if (drain_done_ && queue_.size() == 0 && in_flight_ == 0) finish_drain();
+    if (drain_done_ && queue_.size() == 0 && sent_.empty()) finish_drain();
 }
 
 // The message's topic and payload move into Paho's message (shared strings, not copies): in a
@@ -363,7 +360,6 @@ void PahoClient::send_now(OutgoingMessage&& m, bool tracked) {
         if (tracked) {
             void* context = reinterpret_cast<void*>(static_cast<std::uintptr_t>(generation_));
             client_->publish(msg, context, *delivery_listener_);
-            ++in_flight_;
             sent_.push_back(msg);
         } else {
             client_->publish(msg);
@@ -380,7 +376,7 @@ ClientStats PahoClient::stats() const {
     s.connections = connections_;
     s.publish_failures = publish_failures_;
     s.queue_depth = queue_.size();
-    s.in_flight = in_flight_;
+    s.in_flight = sent_.size();
     s.coalesced = queue_.coalesced();
     s.dropped = queue_.dropped();
     return s;
@@ -425,8 +421,8 @@ void PahoClient::stop_after_drain(std::optional<OutgoingMessage> final_message, 
     drain_timeout_ = timeout;
     drain_start_ = std::chrono::steady_clock::now();
     drain_deadline_ = drain_start_ + (timeout - std::min(timeout / 2, std::chrono::milliseconds(500)));
-    spdlog::info("MQTT: stopping; {} message(s) still to publish, {} in flight", queue_.size(), in_flight_);
-    if (queue_.size() == 0 && in_flight_ == 0) {
+    spdlog::info("MQTT: stopping; {} message(s) still to publish, {} in flight", queue_.size(), sent_.size());
+    if (queue_.size() == 0 && sent_.empty()) {
         finish_drain();
         return;
     }
@@ -442,8 +438,8 @@ void PahoClient::finish_drain() {
     if (!drain_done_) return;  // finished already (the deadline and the last acknowledgement raced)
     drain_timer_.cancel();
     const auto now = std::chrono::steady_clock::now();
-    if (queue_.size() > 0 || in_flight_ > 0)
-        spdlog::warn("MQTT: stopping with {} message(s) not yet published, {} unacknowledged", queue_.size(), in_flight_);
+    if (queue_.size() > 0 || !sent_.empty())
+        spdlog::warn("MQTT: stopping with {} message(s) not yet published, {} unacknowledged", queue_.size(), sent_.size());
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(drain_start_ + drain_timeout_ - now);
     stop(drain_final_, std::max(left, std::chrono::milliseconds(100)), true);
     auto done = std::move(drain_done_);
@@ -467,7 +463,7 @@ void PahoClient::stop(const std::optional<OutgoingMessage>& final_message, std::
             ++handed;
         }
     spdlog::info("MQTT: disconnecting; {} queued message(s) handed to the client, {} in flight", handed,
-                 in_flight_);
+                 sent_.size());
     try {
         // Paho cannot send DISCONNECT with the will, so the "offline" is published by hand.
         if (final_message) {
@@ -499,7 +495,6 @@ void PahoClient::reconfigure(const config::MqttConfig& config, const std::option
     reconnect_timer_.cancel();
     connect_watchdog_.cancel();
     queue_.drop_retained();
-    in_flight_ = 0;
     sent_.clear();
     const bool was_connected = connected_;
     connected_ = false;

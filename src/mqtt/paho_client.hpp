@@ -120,14 +120,14 @@ private:
     std::mt19937 rng_{std::random_device{}()};
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     OutboundQueue queue_;
-    std::size_t in_flight_ = 0;
-    // The Paho messages in flight, also held here: Paho's receive thread drops its reference when
-    // the PUBACK comes, this one is dropped on the io thread in delivered(), so their memory is
-    // freed on the thread that allocated it (glibc's per-thread cache keeps it for the next
-    // message instead of every publish taking malloc's slow path).
+    // The tracked publishes not acknowledged yet, in order (its size is the count in flight). Paho
+    // holds them too; its receive thread drops its reference when the PUBACK comes, this one is
+    // dropped on the io thread in delivered(), so their memory is freed on the thread that
+    // allocated it (glibc's per-thread cache keeps it for the next message instead of every
+    // publish taking malloc's slow path).
     std::deque<::mqtt::const_message_ptr> sent_;
-    std::size_t window_ = 0;
-    std::size_t backlog_peak_ = 0;  // the longest queue since the last burst drained  // set at each connect: 256, or the broker's smaller Receive Maximum
+    std::size_t window_ = 0;        // set at each connect: 256, or the broker's smaller Receive Maximum
+    std::size_t backlog_peak_ = 0;  // the longest queue since the last burst drained
     std::uint64_t publish_failures_ = 0;
     std::uint64_t messages_out_ = 0;
     std::uint64_t connections_ = 0;
