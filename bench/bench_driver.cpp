@@ -200,6 +200,33 @@ StormStatus run_storm(int port, const std::string& command, double timeout_s) {
     }
 }
 
+// Bytes still queued on the loopback TCP connections of the AMI port: what the simulator has
+// written that the bridge has not read yet (the simulator's unacknowledged send queue and the
+// bridge's unread receive queue), from /proc/net/tcp and tcp6.
+std::size_t ami_bytes_queued(int ami_port) {
+    std::size_t queued = 0;
+    for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        std::ifstream in(file);
+        std::string line;
+        std::getline(in, line);  // the header
+        while (std::getline(in, line)) {
+            std::istringstream fields(line);
+            std::string slot, local, remote, state, queues;
+            if (!(fields >> slot >> local >> remote >> state >> queues)) continue;
+            if (state != "01") continue;  // ESTABLISHED
+            const auto port_of = [](const std::string& address) {
+                const auto colon = address.rfind(':');
+                return colon == std::string::npos ? -1 : static_cast<int>(std::stoul(address.substr(colon + 1), nullptr, 16));
+            };
+            if (port_of(local) != ami_port && port_of(remote) != ami_port) continue;
+            const auto colon = queues.find(':');
+            if (colon == std::string::npos) continue;
+            queued += std::stoul(queues.substr(0, colon), nullptr, 16) + std::stoul(queues.substr(colon + 1), nullptr, 16);
+        }
+    }
+    return queued;
+}
+
 // --- MQTT ----------------------------------------------------------------------------------
 
 struct Received {
@@ -378,6 +405,17 @@ int storm(const Args& a) {
     const std::int64_t written = now_ns();
     const double cpu_written = pid ? cpu_seconds(pid) : 0;
     const long long switches_written = pid ? context_switches(pid) : 0;
+    // --ami-port: when the bridge has read the last AMI byte. The simulator's last write is not
+    // that moment: the kernel still holds what it wrote (up to megabytes of socket buffers), and
+    // the bridge parses and applies it while it publishes. From here on it only publishes.
+    std::int64_t ami_read = written;
+    double cpu_ami_read = cpu_written;
+    if (const int ami_port = static_cast<int>(a.number("ami-port", 0)); ami_port > 0) {
+        const std::int64_t give_up = written + 60'000'000'000LL;
+        while (ami_bytes_queued(ami_port) > 0 && now_ns() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        ami_read = now_ns();
+        cpu_ami_read = pid ? cpu_seconds(pid) : 0;
+    }
     sub.wait_quiet(std::chrono::milliseconds(a.number("quiet-ms", 1500)), static_cast<double>(a.number("timeout", 600)));
     const double cpu1 = pid ? cpu_seconds(pid) : 0;
     const long long switches1 = pid ? context_switches(pid) : 0;
@@ -386,9 +424,13 @@ int storm(const Args& a) {
     const double e2e = static_cast<double>(last - t0) / 1e9;
     // After the simulator has written the last event the bridge only publishes what is left:
     // the broker is the bottleneck there (the rate to hold against the bare publisher's).
-    std::size_t drained = 0;
-    for (const auto& m : live) drained += m.ns > written ? 1 : 0;
+    std::size_t drained = 0, published_only = 0;
+    for (const auto& m : live) {
+        drained += m.ns > written ? 1 : 0;
+        published_only += m.ns > ami_read ? 1 : 0;
+    }
     const double drain_s = static_cast<double>(last - written) / 1e9;
+    const double publish_s = static_cast<double>(last - ami_read) / 1e9;
     if (capture) {
         std::ofstream out(a.get("capture"));
         for (const auto& m : live) out << escape(m.topic) << '\t' << escape(m.payload) << '\n';
@@ -400,6 +442,13 @@ int storm(const Args& a) {
         e2e > 0 ? static_cast<double>(s.emitted) / e2e : 0, live.size(), e2e > 0 ? static_cast<double>(live.size()) / e2e : 0);
     std::printf(",\"drain_messages\":%zu,\"drain_s\":%.3f,\"drain_messages_per_s\":%.0f", drained, drain_s,
                 drain_s > 0 ? static_cast<double>(drained) / drain_s : 0);
+    // The drain's window in wall-clock time (a profile of it: `perf record -k CLOCK_REALTIME`,
+    // then `perf report --time <written>,<last>` in seconds).
+    std::printf(",\"drain_from_s\":%.6f,\"drain_to_s\":%.6f", static_cast<double>(written) / 1e9, static_cast<double>(last) / 1e9);
+    // The part of the drain after the bridge read the last AMI byte (--ami-port): publishing only.
+    std::printf(",\"ami_tail_s\":%.3f,\"publish_messages\":%zu,\"publish_s\":%.3f,\"publish_messages_per_s\":%.0f",
+                static_cast<double>(ami_read - written) / 1e9, published_only, publish_s,
+                publish_s > 0 ? static_cast<double>(published_only) / publish_s : 0);
     if (pid)
         std::printf(",\"cpu_s\":%.2f,\"cpu_s_per_100k_events\":%.3f,\"rss_kib\":%ld,\"peak_rss_kib\":%ld,"
                     "\"drain_cpu_us_per_message\":%.1f,\"drain_switches_per_message\":%.2f",
@@ -407,6 +456,9 @@ int storm(const Args& a) {
                     status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM"),
                     drained > 0 ? (cpu1 - cpu_written) * 1e6 / static_cast<double>(drained) : 0.0,
                     drained > 0 ? static_cast<double>(switches1 - switches_written) / static_cast<double>(drained) : 0.0);
+    if (pid)
+        std::printf(",\"publish_cpu_us_per_message\":%.1f",
+                    published_only > 0 ? (cpu1 - cpu_ami_read) * 1e6 / static_cast<double>(published_only) : 0.0);
     std::printf("}\n");
     return 0;
 }
