@@ -298,7 +298,7 @@ if ((${#BRIDGE_ENV[@]})); then printf 'bridge environment: %s\n' "${BRIDGE_ENV[*
 printf '%-12s %-44s %s\n' metric value target
 printf '%-12s %-44s %s\n' startup "${STARTUP_S} s to ${STARTUP_STATUSES} statuses ($STARTUP_MESSAGES msgs, ${STARTUP_CPU} CPU s)" "< 2 s"
 printf '%-12s %-44s %s\n' throughput "$ingest events/s read, $e2e events/s end to end" ">= 100000 events/s"
-printf '%-12s %-44s %s\n' messages "$msgs msgs/s = $ratio of the ceiling ($ceil msgs/s)" ">= 80% of the ceiling"
+printf '%-12s %-44s %s\n' messages "$msgs msgs/s = $ratio of the ceiling ($ceil msgs/s)" "(whole storm: reads first, coalesces)"
 printf '%-12s %-44s %s\n' drain "$drain msgs/s = $dratio of the ceiling ($drained msgs after the last event)" "(AMI still read in it)"
 printf '%-12s %-44s %s\n' rounds "$ROUNDS; the rows above and below: medians over the rounds; drain/ceiling per round: $ROUND_RATIOS" ""
 printf '%-12s %-44s %s\n' msg-cost "CPU us per message, drain/ceiling, per round: $ROUND_COSTS" ""
