@@ -31,6 +31,7 @@
 #include "ami-sim/storm.hpp"
 #include "ami/parser.hpp"
 #include "core/bridge_core.hpp"
+#include "mqtt/outbound_queue.hpp"
 #include "core_rig.hpp"
 #include "transcript.hpp"
 
@@ -130,23 +131,50 @@ BENCHMARK(BM_Core)->Unit(benchmark::kMillisecond);
 
 // --- the core at bench/run.sh's scale -----------------------------------------------------------
 
-// What a broker would count: the messages, not kept.
+// What a broker would count: the messages, not kept. With a backlog (`per_read` > 0) it queues
+// like the MQTT client (retained values by reference, coalesced) and sends `per_read` of them after
+// each read, as the bridge does in a storm (one publish window per 256 KB read of AMI); `defer`
+// says whether it reports the values waiting, so that the store builds them as they leave.
 class CountingPort : public mqtt::Port {
 public:
     void publish(mqtt::OutgoingMessage m) override {
+        if (per_read > 0) {
+            queue.push(std::move(m));
+            return;
+        }
         ++messages;
         bytes += m.payload.size();
     }
     void subscribe(const std::string&, int) override {}
     bool connected() const override { return true; }
+    bool takes_references() const override { return per_read > 0; }
+    bool waiting(const std::string& topic) const override { return defer && queue.waiting_by_reference(topic); }
+    // Sends up to `n` waiting messages (all: SIZE_MAX).
+    void send(core::BridgeCore& core, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            auto m = queue.pop();
+            if (!m) return;
+            if (m->by_reference) {
+                const std::string* current = core.retained_payload(m->topic);
+                if (current == nullptr) continue;
+                bytes += current->size();
+            } else {
+                bytes += m->payload.size();
+            }
+            ++messages;
+        }
+    }
     std::size_t messages = 0, bytes = 0;
+    std::size_t per_read = 0;
+    bool defer = false;
+    mqtt::OutboundQueue queue;
 };
 
 // The simulator and the core wired back to back, no sockets: what the core writes is parsed and
 // answered by the simulator's AMI session, whose answers the core reads.
 class ScaleRig {
 public:
-    ScaleRig(int extensions, int calls)
+    ScaleRig(int extensions, int calls, std::size_t per_read = 0, bool defer = false)
         : sim_(make_sim(extensions)),
           handler_(sim_, canned(), amisim::ActionCatalog(kFlavor, {})),
           session_(sim_, handler_, users_) {
@@ -156,6 +184,8 @@ public:
         o.session.username = "bridge";
         o.session.secret = "bridgepass";
         o.wall_clock = [] { return model::Timestamp(std::chrono::seconds(static_cast<long>(kNow))); };
+        port_.per_read = per_read;
+        port_.defer = defer;
         core_ = std::make_unique<core::BridgeCore>(std::move(o), port_);
         core_->start();
         core_->ami_connected(now_);
@@ -172,11 +202,16 @@ public:
         for (std::size_t at = 0; at < bytes.size(); at += chunk) {
             const auto t0 = cpu_now();
             core_->ami_received(std::string_view(bytes).substr(at, chunk), now_);
+            port_.send(*core_, port_.per_read);
             seconds += cpu_now() - t0;
             seconds += answer();
         }
-        return seconds;
+        const auto t0 = cpu_now();
+        port_.send(*core_, SIZE_MAX);  // the drain after the storm
+        return seconds + cpu_now() - t0;
     }
+    // The snapshot's messages leave before the storm (not timed).
+    void settle() { port_.send(*core_, SIZE_MAX); }
 
     amisim::Simulator& sim() { return sim_; }
     const CountingPort& port() const { return port_; }
@@ -262,6 +297,42 @@ void BM_CoreStorm(benchmark::State& state) {
     state.counters["messages_per_event"] = static_cast<double>(messages) / static_cast<double>(n);
     state.counters["us_per_event"] = seconds * 1e6 / static_cast<double>(n);
 }
+// The same storm in reads of 256 KB, a broker taking 20 messages after each (the bridge's publish
+// window in a storm), the rest after the storm: the last argument 0 builds every changed value as
+// the read that changed it ends; 1 defers what waits until it leaves (RetainedStore::defer).
+void BM_CoreStormBacklog(benchmark::State& state) {
+    const int extensions = static_cast<int>(state.range(0));
+    const int calls = static_cast<int>(state.range(1));
+    const std::uint64_t events = static_cast<std::uint64_t>(state.range(2));
+    const bool defer = state.range(3) != 0;
+    std::uint64_t n = 0, messages = 0, builds = 0;
+    double seconds = 0;
+    for (auto _ : state) {
+        ScaleRig rig(extensions, calls, 20, defer);
+        rig.settle();
+        amisim::StormOptions options;
+        options.events = events;
+        const auto storm = amisim::prepare_storm(rig.sim(), options, 1795801200);
+        const std::size_t before = rig.port().messages;
+        const double spent = rig.feed(storm.bytes, 256 * 1024);
+        state.SetIterationTime(spent);
+        seconds += spent;
+        n += storm.events;
+        messages += rig.port().messages - before;
+        builds += rig.core().store().deferred_builds();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(n));
+    if (n == 0) {
+        state.SkipWithError("the storm made no events");
+        return;
+    }
+    state.counters["messages_per_event"] = static_cast<double>(messages) / static_cast<double>(n);
+    state.counters["deferred_builds"] = static_cast<double>(builds);
+    state.counters["us_per_event"] = seconds * 1e6 / static_cast<double>(n);
+}
+BENCHMARK(BM_CoreStormBacklog)->Args({2000, 400, 40000, 0})->Args({2000, 400, 40000, 1})->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CoreStormBacklog)->Args({10000, 2000, 200000, 0})->Args({10000, 2000, 200000, 1})->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+
 // The small one is for instruction counts under callgrind (docs/benchmarks.md).
 BENCHMARK(BM_CoreStorm)->Args({2000, 400, 40000})->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CoreStorm)->Args({10000, 2000, 200000})->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);

@@ -103,6 +103,7 @@ public:
     void unsubscribe(const std::string& filter) override { client_.unsubscribe(filter); }
     bool connected() const override { return client_.connected(); }
     bool takes_references() const override { return client_.takes_references(); }
+    bool waiting(const std::string& topic) const override { return client_.waiting(topic); }
 
 private:
     mqtt::PahoClient& client_;

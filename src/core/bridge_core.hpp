@@ -77,7 +77,8 @@ public:
     // current value (or its clear) is published again, so that the broker does not keep an old one.
     void mqtt_publish_failed(const std::string& topic);
     // The value the core asserts now on a retained topic, or null (the MQTT client's PayloadSource).
-    const std::string* retained_payload(const std::string& topic) const { return store_.payload(topic); }
+    // Builds it first when its build was deferred (RetainedStore::defer).
+    const std::string* retained_payload(const std::string& topic) { return store_.payload(topic); }
     // <base>/bridge/stats (not retained): uptime, the MQTT client's counters (from the I/O edge)
     // and the core's own (AMI events in, logins, commands served and failed, retained publishes).
     // Nothing when MQTT is down.

@@ -83,11 +83,27 @@ void ExtensionsModule::publish(const std::string& exten) {
     }
     auto& store = context_->store;
     const auto& topics = context_->topics;
-    if (auto view = context_->state.extensions().view(exten)) {
-        // Not republished when only the running durations of its calls moved on.
-        store.set(topics.extension(exten), render(*view, conversations(*view)), &equal_but_durations);
-        store.set(topics.extension_status(exten), std::string(status_name(view->status)));
-        store.set(topics.extension_dnd(exten), view->dnd ? "true" : "false");
+    const auto& state = context_->state.extensions();
+    if (auto it = state.extensions().find(exten); it != state.extensions().end()) {
+        const std::string topic = topics.extension(exten);
+        // Its JSON (with its calls: the dearest payload of the bridge) is built when its message
+        // leaves, if one waits already. Otherwise now, and not republished when only the running
+        // durations of its calls moved on.
+        const bool deferred = store.defer(topic, [this, exten]() -> std::string {
+            if (!context_) return {};
+            const auto current = context_->state.extensions().view(exten);
+            return current ? render(*current, conversations(*current)) : std::string();
+        });
+        Presence presence;
+        if (deferred) {
+            presence = state.presence(it->second);
+        } else {
+            const ExtensionView view = state.view(it->second);
+            store.set(topic, render(view, conversations(view)), &equal_but_durations);
+            presence = {view.status, view.dnd};
+        }
+        store.set(topics.extension_status(exten), std::string(status_name(presence.status)));
+        store.set(topics.extension_dnd(exten), presence.dnd ? "true" : "false");
     } else {
         store.clear(topics.extension(exten));
         store.clear(topics.extension_status(exten));

@@ -476,37 +476,50 @@ bool ExtensionsState::dnd_of(const Extension& ext) const {
     return custom && device_state_active(*custom);
 }
 
+Presence ExtensionsState::presence(const Extension& ext) const {
+    StatusInputs in;
+    if (ext.tech == Tech::Pjsip) {
+        in.registered = std::any_of(ext.contacts.begin(), ext.contacts.end(), [](const auto& c) { return contact_usable(c.second); });
+    } else {
+        in.registered = !ext.address_ip.empty() && !ext.qualify_unreachable;
+    }
+    Presence p;
+    p.dnd = dnd_of(ext);
+    const auto dev = device_state(ext.device());
+    if (dev) in.device_state = *dev;
+    if (auto h = hints_.find(ext.exten); h != hints_.end()) in.hint_status = h->second.status;
+    in.dnd = p.dnd;
+    p.status = derive_status(in);
+    return p;
+}
+
+std::optional<Presence> ExtensionsState::presence(std::string_view exten) const {
+    auto it = extensions_.find(exten);
+    if (it == extensions_.end()) return std::nullopt;
+    return presence(it->second);
+}
+
 ExtensionView ExtensionsState::view(const Extension& ext) const {
     ExtensionView v;
     v.exten = ext.exten;
     v.tech = ext.tech;
     v.name = ext.name;
     v.context = ext.context;
-    bool registered = false;
     if (ext.tech == Tech::Pjsip) {
         for (const auto& [uri, contact] : ext.contacts) {
             if (!contact_usable(contact)) continue;
-            registered = true;
             std::tie(v.ip, v.port) = uri_host_port(uri);
             v.user_agent = contact.user_agent;
             break;
         }
-    } else {
-        registered = !ext.address_ip.empty() && !ext.qualify_unreachable;
-        if (!ext.address_ip.empty()) {
-            v.ip = ext.address_ip;
-            v.port = ext.address_port;
-            v.user_agent = ext.user_agent;
-        }
+    } else if (!ext.address_ip.empty()) {
+        v.ip = ext.address_ip;
+        v.port = ext.address_port;
+        v.user_agent = ext.user_agent;
     }
-    v.dnd = dnd_of(ext);
-    StatusInputs in;
-    in.registered = registered;
-    const auto dev = device_state(ext.device());
-    if (dev) in.device_state = *dev;
-    if (auto h = hints_.find(ext.exten); h != hints_.end()) in.hint_status = h->second.status;
-    in.dnd = v.dnd;
-    v.status = derive_status(in);
+    const Presence p = presence(ext);
+    v.dnd = p.dnd;
+    v.status = p.status;
     std::tie(v.cf, v.cf_vm) = split_forward(db_get("CF", ext.exten));
     std::tie(v.cfb, v.cfb_vm) = split_forward(db_get("CFB", ext.exten));
     std::tie(v.cfu, v.cfu_vm) = split_forward(db_get("CFU", ext.exten));

@@ -37,6 +37,13 @@ struct ExtensionView {
     bool operator==(const ExtensionView&) const = default;
 };
 
+// What <base>/extensions/<exten>/status and /dnd show: the part of a view that is cheap to derive.
+struct Presence {
+    Status status = Status::Offline;
+    bool dnd = false;
+    bool operator==(const Presence&) const = default;
+};
+
 class ExtensionsState {
 public:
     explicit ExtensionsState(std::set<std::string> trunks = {});
@@ -73,6 +80,10 @@ public:
     const std::map<std::string, Extension, std::less<>>& extensions() const noexcept { return extensions_; }
     std::optional<ExtensionView> view(std::string_view exten) const;
     ExtensionView view(const Extension& ext) const;
+    // The status and DND of view(), without its strings and call forwards (an extension whose JSON
+    // is deferred still publishes these at once).
+    std::optional<Presence> presence(std::string_view exten) const;
+    Presence presence(const Extension& ext) const;
     bool is_trunk(std::string_view name) const;
     const std::set<std::string>& trunks() const noexcept { return trunks_; }
     void set_trunks(std::set<std::string> trunks);

@@ -33,6 +33,11 @@ public:
     std::size_t size() const noexcept { return live_; }
     std::size_t transient_bytes() const noexcept { return transient_bytes_; }  // topic + payload of waiting transient messages
     bool empty() const noexcept { return live_ == 0; }
+    // True when a retained message of `topic` waits, to be read by reference when it leaves.
+    bool waiting_by_reference(const std::string& topic) const {
+        const auto it = retained_.find(topic);
+        return it != retained_.end() && entries_[it->second - front_seq_].message.by_reference;
+    }
     std::uint64_t coalesced() const noexcept { return coalesced_; }  // retained updates replaced before sending
     std::uint64_t dropped() const noexcept { return dropped_; }      // transient messages dropped (overflow)
 

@@ -53,6 +53,7 @@ public:
 
     void publish(OutgoingMessage message) override;
     bool takes_references() const override { return static_cast<bool>(payload_source_); }
+    bool waiting(const std::string& topic) const override { return connected_ && queue_.waiting_by_reference(topic); }
     // Where by_reference messages' payloads are read when they are sent (the core's retained store).
     void set_payload_source(PayloadSource source) { payload_source_ = std::move(source); }
     // A session the broker keeps for `expiry` after a disconnect (MQTT 5 Session Expiry; 3.1.1:

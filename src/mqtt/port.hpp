@@ -59,6 +59,10 @@ public:
     // True when publish() accepts by_reference messages (see OutgoingMessage); fakes that record
     // what they get take payloads by value.
     virtual bool takes_references() const { return false; }
+    // True when a retained message of `topic` waits in the client's queue as a reference (its
+    // payload read when it leaves): a value built now would only be replaced before it is sent
+    // (RetainedStore::defer). Ports that do not queue: false.
+    virtual bool waiting(const std::string& /*topic*/) const { return false; }
 };
 
 }  // namespace mqtt

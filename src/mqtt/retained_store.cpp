@@ -47,7 +47,21 @@ const std::set<std::string>& RetainedStore::entity_ids(const std::string& collec
     return it == entities_.end() ? none : it->second;
 }
 
+const std::string* RetainedStore::payload(const std::string& topic) {
+    auto it = asserted_.find(topic);
+    if (it == asserted_.end()) return nullptr;
+    if (auto d = deferred_.find(topic); d != deferred_.end()) {
+        const auto build = std::move(d->second);
+        deferred_.erase(d);
+        ++deferred_builds_;
+        std::string value = build();
+        if (!value.empty()) it->second = std::move(value);  // empty: nothing to build from any more (kept as it was)
+    }
+    return &it->second;
+}
+
 bool RetainedStore::set(const std::string& topic, std::string payload, bool (*equivalent)(std::string_view, std::string_view)) {
+    if (!deferred_.empty()) deferred_.erase(topic);
     auto it = asserted_.lower_bound(topic);  // one search: also the place of a new topic
     const bool present = it != asserted_.end() && it->first == topic;
     if (present && (it->second == payload || (equivalent && !payload.empty() && equivalent(payload, it->second)))) return false;
@@ -63,6 +77,7 @@ bool RetainedStore::set(const std::string& topic, std::string payload, bool (*eq
 }
 
 bool RetainedStore::clear(const std::string& topic) {
+    if (!deferred_.empty()) deferred_.erase(topic);
     auto it = asserted_.find(topic);
     if (it == asserted_.end()) return false;
     asserted_.erase(it);

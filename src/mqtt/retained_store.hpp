@@ -4,8 +4,11 @@
 // that is no longer true, and republishes everything after a broker reconnect (a broker
 // without persistence forgets retained messages). While the broker is unreachable only the
 // latest value of each topic is kept: updates coalesce, memory is bounded by the tree's size.
+#include <functional>
+#include <cstdint>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +30,22 @@ public:
     // The same, but the value asserted now stays when `equivalent(payload, asserted)` says the
     // two mean the same (an extension whose calls changed only in their running durations).
     bool set(const std::string& topic, std::string payload, bool (*equivalent)(std::string_view, std::string_view));
+    // A value that costs to build (an extension's JSON with its calls), of a topic asserted now
+    // whose message already waits in the client's queue as a reference: the store keeps `build`
+    // instead of building the value now, and calls it once, when the message leaves (payload()).
+    // In a storm the bridge reads thousands of events between two publishes of a topic, and built
+    // the value again for most of them, to be replaced before it left. Returns false, keeping
+    // nothing, when the topic is not asserted or its message does not wait as a reference: the
+    // caller builds it and set()s it now. `build` reads the model when it is called; a topic
+    // deferred already keeps the one it has. A set() or clear() of the topic drops what was
+    // deferred; asserted() shows a deferred topic's value as of its last build.
+    template <typename Build>
+    bool defer(const std::string& topic, Build&& build) {
+        if (deferred_.count(topic) > 0) return true;
+        if (!port_.waiting(topic) || asserted_.find(topic) == asserted_.end()) return false;
+        deferred_.emplace(topic, std::forward<Build>(build));
+        return true;
+    }
     // Clears a topic asserted before; returns whether there was one.
     bool clear(const std::string& topic);
     // Clears topics found on the broker that this store never asserted (see stale_topics.hpp);
@@ -42,11 +61,9 @@ public:
     void republish_all();
 
     const std::map<std::string, std::string>& asserted() const noexcept { return asserted_; }
-    // The value asserted now, or null: the PayloadSource of by_reference messages.
-    const std::string* payload(const std::string& topic) const {
-        auto it = asserted_.find(topic);
-        return it == asserted_.end() ? nullptr : &it->second;
-    }
+    // The value asserted now, or null: the PayloadSource of by_reference messages. A deferred
+    // value is built here.
+    const std::string* payload(const std::string& topic);
     // Ids of the entities of one collection: the third level of the topics <base>/<collection>/<id>.
     const std::set<std::string>& entity_ids(const std::string& collection) const;
     // True once after ids of one of `collections` appeared or disappeared (for the inventory: a
@@ -60,6 +77,8 @@ public:
     }
     std::size_t publish_count() const noexcept { return publishes_; }
     std::size_t owed_clears() const noexcept { return clears_owed_.size(); }
+    std::size_t deferred() const noexcept { return deferred_.size(); }
+    std::uint64_t deferred_builds() const noexcept { return deferred_builds_; }  // deferred values built since the start
 
 private:
     void send(const std::string& topic, const std::string& payload);
@@ -75,6 +94,9 @@ private:
     std::set<std::string, std::less<>> changed_collections_;
     void track(const std::string& topic, bool present);
     std::size_t publishes_ = 0;
+    // Topics whose value is built when their waiting message leaves (defer()).
+    std::unordered_map<std::string, std::function<std::string()>> deferred_;
+    std::uint64_t deferred_builds_ = 0;
 };
 
 }  // namespace mqtt

@@ -114,6 +114,7 @@ public:
     void subscribe(const std::string&, int) override {}
     bool connected() const override { return true; }
     bool takes_references() const override { return true; }
+    bool waiting(const std::string& topic) const override { return queue.waiting_by_reference(topic); }
 };
 
 TEST(RetainedStore, AQueueingClientGetsTopicsAndSendsTheLatestPayloads) {
@@ -147,6 +148,89 @@ TEST(RetainedStore, AQueueingClientGetsTopicsAndSendsTheLatestPayloads) {
     store.republish_all();
     ASSERT_EQ(port.queue.size(), 2u);
     while (auto m = port.queue.pop()) EXPECT_TRUE(m->by_reference) << m->topic;
+}
+
+// A value whose message waits is built when the message leaves, once, however often it changed.
+TEST(RetainedStore, ADeferredValueIsBuiltOnceWhenItsWaitingMessageLeaves) {
+    QueueingPort port;
+    mqtt::RetainedStore store(port, 1);
+    std::string model = "v1";
+    int builds = 0;
+    const auto build = [&] {
+        ++builds;
+        return model;
+    };
+    store.set("pbx/extensions/2001", "v0");
+    for (const char* next : {"v1", "v2", "v3"}) {
+        model = next;
+        EXPECT_TRUE(store.defer("pbx/extensions/2001", build));
+    }
+    EXPECT_EQ(builds, 0);
+    EXPECT_EQ(store.deferred(), 1u);
+    EXPECT_EQ(port.queue.size(), 1u);  // still the one message
+    auto m = port.queue.pop();
+    ASSERT_TRUE(m && m->by_reference);
+    const std::string* payload = store.payload(m->topic);
+    ASSERT_NE(payload, nullptr);
+    EXPECT_EQ(*payload, "v3");  // the model as the message leaves
+    EXPECT_EQ(builds, 1);
+    EXPECT_EQ(store.deferred(), 0u);
+    EXPECT_EQ(store.deferred_builds(), 1u);
+    EXPECT_EQ(store.asserted().at("pbx/extensions/2001"), "v3");
+    // Read again (a republish): no build.
+    EXPECT_EQ(*store.payload("pbx/extensions/2001"), "v3");
+    EXPECT_EQ(builds, 1);
+}
+
+TEST(RetainedStore, NothingIsDeferredUnlessTheTopicWaitsAsAReference) {
+    QueueingPort port;
+    mqtt::RetainedStore store(port, 1);
+    int builds = 0;
+    const auto build = [&] {
+        ++builds;
+        return std::string("built");
+    };
+    // Never asserted.
+    EXPECT_FALSE(store.defer("pbx/extensions/2001", build));
+    // Asserted and already sent: nothing waits.
+    store.set("pbx/extensions/2001", "v1");
+    while (port.queue.pop()) {
+    }
+    EXPECT_FALSE(store.defer("pbx/extensions/2001", build));
+    // Its clear waits (a clear goes by value): nothing asserted to build.
+    store.clear("pbx/extensions/2001");
+    EXPECT_FALSE(store.defer("pbx/extensions/2001", build));
+    // A port that does not queue.
+    testsupport::RecordingPort recording;
+    mqtt::RetainedStore plain(recording, 1);
+    plain.set("pbx/extensions/2001", "v1");
+    EXPECT_FALSE(plain.defer("pbx/extensions/2001", build));
+    EXPECT_EQ(builds, 0);
+    EXPECT_EQ(store.deferred() + plain.deferred(), 0u);
+}
+
+TEST(RetainedStore, ASetOrAClearDropsWhatWasDeferred) {
+    QueueingPort port;
+    mqtt::RetainedStore store(port, 1);
+    int builds = 0;
+    const auto build = [&] {
+        ++builds;
+        return std::string("built");
+    };
+    store.set("pbx/extensions/2001", "v1");
+    ASSERT_TRUE(store.defer("pbx/extensions/2001", build));
+    store.set("pbx/extensions/2001", "v2");  // a value given now wins
+    EXPECT_EQ(store.deferred(), 0u);
+    EXPECT_EQ(*store.payload("pbx/extensions/2001"), "v2");
+    store.set("pbx/extensions/2002", "v1");
+    ASSERT_TRUE(store.defer("pbx/extensions/2002", build));
+    store.clear("pbx/extensions/2002");  // gone: nothing to build
+    EXPECT_EQ(store.payload("pbx/extensions/2002"), nullptr);
+    EXPECT_EQ(builds, 0);
+    std::vector<std::pair<std::string, std::string>> sent;
+    while (auto m = port.queue.pop()) sent.emplace_back(m->topic, m->by_reference ? *store.payload(m->topic) : m->payload);
+    EXPECT_EQ(sent, (std::vector<std::pair<std::string, std::string>>{{"pbx/extensions/2001", "v2"}, {"pbx/extensions/2002", ""}}));
+    EXPECT_EQ(builds, 0);
 }
 
 }  // namespace
