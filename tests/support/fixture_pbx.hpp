@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ami/message.hpp"
+#include "mqtt/outbound_queue.hpp"
 #include "mqtt/port.hpp"
 #include "transcript.hpp"
 
@@ -66,6 +67,20 @@ public:
     std::vector<mqtt::OutgoingMessage> published;
     std::vector<std::string> subscriptions;
     bool is_connected = true;
+};
+
+// A port like the MQTT client: it queues (retained values by reference, coalesced, read when
+// they leave: RetainedStore::payload) and says what waits (Port::waiting). Nothing leaves until
+// the test pops the queue: a broker that acknowledges nothing yet.
+class QueueingPort : public mqtt::Port {
+public:
+    void publish(mqtt::OutgoingMessage m) override { queue.push(std::move(m)); }
+    void subscribe(const std::string&, int) override {}
+    bool connected() const override { return true; }
+    bool takes_references() const override { return true; }
+    bool waiting(const std::string& topic) const override { return queue.waiting_by_reference(topic); }
+
+    mqtt::OutboundQueue queue;
 };
 
 }  // namespace testsupport

@@ -6,11 +6,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
 #include "core/bridge_core.hpp"
-#include "mqtt/outbound_queue.hpp"
 #include "fixture_pbx.hpp"
 
 namespace golden_test {  // named: the unity build compiles several test files as one
@@ -58,9 +58,10 @@ void retain(std::map<std::string, std::string>& broker, const std::vector<mqtt::
     }
 }
 
-// Replays one transcript; returns the golden text. `broker`: the retained tree a broker holds after it.
-std::string replay(const Case& c, std::map<std::string, std::string>* final_tree, std::map<std::string, std::string>* broker = nullptr) {
-    RecordingPort port;
+// One transcript through a core publishing into `port`: its snapshot, then its events one by
+// one. `after` runs after the snapshot (with no event) and after each event; `at_end` once.
+void run(const Case& c, mqtt::Port& port, const std::function<void(const ami::Message*)>& after,
+         const std::function<void(core::BridgeCore&)>& at_end) {
     core::CoreOptions o;
     o.session.username = "bridge";
     o.trunks = trunks_of(c.flavor);
@@ -81,24 +82,65 @@ std::string replay(const Case& c, std::map<std::string, std::string>* final_tree
     core.start();
     core.ami_connected(now);
     pump(pbx.banner() + "\r\n");
-    std::string out = "# snapshot\n";
-    for (const auto& m : port.published) out += render(m);
-    if (broker) retain(*broker, port.published);
-    port.published.clear();
+    after(nullptr);
     for (const auto& e : events) {
         wall = e.at;
         pump(e.event.serialize());
-        if (port.published.empty()) continue;
-        out += "# " + std::string(e.event.event());
-        for (const char* key : {"Channel", "Device", "Peer", "Exten", "Queue", "Conference", "Mailbox", "Uniqueid"})
-            if (e.event.has(key)) out += " " + std::string(key) + "=" + std::string(e.event.get(key));
-        out += "\n";
-        for (const auto& m : port.published) out += render(m);
-        if (broker) retain(*broker, port.published);
-        port.published.clear();
+        after(&e.event);
     }
-    if (final_tree) *final_tree = core.store().asserted();
+    at_end(core);
+}
+
+// Replays one transcript; returns the golden text. `broker`: the retained tree a broker holds after it.
+std::string replay(const Case& c, std::map<std::string, std::string>* final_tree, std::map<std::string, std::string>* broker = nullptr) {
+    RecordingPort port;
+    std::string out;
+    run(
+        c, port,
+        [&](const ami::Message* event) {
+            if (!event) {
+                out += "# snapshot\n";
+            } else {
+                if (port.published.empty()) return;
+                out += "# " + std::string(event->event());
+                for (const char* key : {"Channel", "Device", "Peer", "Exten", "Queue", "Conference", "Mailbox", "Uniqueid"})
+                    if (event->has(key)) out += " " + std::string(key) + "=" + std::string(event->get(key));
+                out += "\n";
+            }
+            for (const auto& m : port.published) out += render(m);
+            if (broker) retain(*broker, port.published);
+            port.published.clear();
+        },
+        [&](core::BridgeCore& core) {
+            if (final_tree) *final_tree = core.store().asserted();
+        });
     return out;
+}
+
+// The same transcript with a broker that acknowledges nothing until its end (a storm): every
+// message waits in the client's queue, retained values by reference (the ones the core defers,
+// RetainedStore::defer, are built as they leave), then the queue drains. Returns the broker's
+// final retained tree; `deferred_builds`: how many values were built as they left.
+std::map<std::string, std::string> replay_stuck(const Case& c, std::uint64_t* deferred_builds) {
+    testsupport::QueueingPort port;
+    std::map<std::string, std::string> broker;
+    run(
+        c, port, [](const ami::Message*) {},
+        [&](core::BridgeCore& core) {
+            while (auto m = port.queue.pop()) {
+                if (!m->retain) continue;
+                std::string payload = m->payload;
+                if (m->by_reference) {
+                    const std::string* current = core.retained_payload(m->topic);
+                    if (current == nullptr) continue;
+                    payload = *current;
+                }
+                if (payload.empty()) broker.erase(m->topic);
+                else broker[m->topic] = payload;
+            }
+            *deferred_builds = core.store().deferred_builds();
+        });
+    return broker;
 }
 
 class Golden : public ::testing::TestWithParam<Case> {};
@@ -123,63 +165,6 @@ TEST_P(Golden, PublishesMatchTheReviewedGoldenFile) {
     for (const auto& [topic, payload] : tree) {
         EXPECT_EQ(topic.find("pbx/calls/"), std::string::npos) << "a call outlived its transcript: " << topic;
     }
-}
-
-// A client whose broker acknowledges nothing until the end (a storm): every message waits in its
-// queue, retained values by reference, read when they leave. The values the core defers
-// (RetainedStore::defer: an extension's JSON) are built then.
-class StuckPort : public mqtt::Port {
-public:
-    mqtt::OutboundQueue queue;
-    void publish(mqtt::OutgoingMessage m) override { queue.push(std::move(m)); }
-    void subscribe(const std::string&, int) override {}
-    bool connected() const override { return true; }
-    bool takes_references() const override { return true; }
-    bool waiting(const std::string& topic) const override { return queue.waiting_by_reference(topic); }
-};
-
-// The same transcript with the broker stuck until its end, then drained: the broker's final
-// retained tree, and how many values were built as they left.
-std::map<std::string, std::string> replay_stuck(const Case& c, std::uint64_t* deferred_builds) {
-    StuckPort port;
-    core::CoreOptions o;
-    o.session.username = "bridge";
-    o.trunks = trunks_of(c.flavor);
-    o.version = "golden";
-    o.started_at = "2026-11-27T00:00:00Z";
-    const auto events = testsupport::timed_transcript_events(testsupport::fixture(c.flavor + "/" + c.transcript));
-    auto wall = events.empty() ? std::chrono::system_clock::time_point{} : events.front().at;
-    o.wall_clock = [&wall] { return wall; };
-    core::BridgeCore core(o, port);
-    FixturePbx pbx(testsupport::fixture(c.flavor + "/01-snapshot-actions.txt"));
-    const auto now = ami::Clock::time_point(std::chrono::seconds(1000));
-    auto pump = [&](std::string bytes) {
-        for (int i = 0; i < 100 && !bytes.empty(); ++i) {
-            core.ami_received(bytes, now);
-            bytes = pbx.answer(core.take_ami_output());
-        }
-    };
-    core.start();
-    core.ami_connected(now);
-    pump(pbx.banner() + "\r\n");
-    for (const auto& e : events) {
-        wall = e.at;
-        pump(e.event.serialize());
-    }
-    std::map<std::string, std::string> broker;
-    while (auto m = port.queue.pop()) {
-        if (!m->retain) continue;
-        std::string payload = m->payload;
-        if (m->by_reference) {
-            const std::string* current = core.retained_payload(m->topic);
-            if (current == nullptr) continue;
-            payload = *current;
-        }
-        if (payload.empty()) broker.erase(m->topic);
-        else broker[m->topic] = payload;
-    }
-    *deferred_builds = core.store().deferred_builds();
-    return broker;
 }
 
 // Deferring the dearest payloads while their messages wait changes nothing the broker ends with.

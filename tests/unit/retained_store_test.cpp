@@ -106,16 +106,7 @@ TEST(RetainedStore, ReassertWhileDisconnectedIsLeftToTheReconnect) {
     EXPECT_EQ(port.published[0].payload, "online");
 }
 
-// A port like the MQTT client: it queues, takes references, and reads them when it "sends".
-class QueueingPort : public mqtt::Port {
-public:
-    mqtt::OutboundQueue queue;
-    void publish(mqtt::OutgoingMessage m) override { queue.push(std::move(m)); }
-    void subscribe(const std::string&, int) override {}
-    bool connected() const override { return true; }
-    bool takes_references() const override { return true; }
-    bool waiting(const std::string& topic) const override { return queue.waiting_by_reference(topic); }
-};
+using testsupport::QueueingPort;
 
 TEST(RetainedStore, AQueueingClientGetsTopicsAndSendsTheLatestPayloads) {
     QueueingPort port;
