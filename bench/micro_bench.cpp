@@ -268,25 +268,30 @@ private:
     ami::Clock::time_point now_ = ami::Clock::time_point(std::chrono::seconds(1000));
 };
 
-void BM_CoreStorm(benchmark::State& state) {
+// One storm through a fresh rig per iteration (a storm changes the PBX for good; its making is
+// not timed), in reads of `chunk` bytes, into a port sending `per_read` messages after each read
+// (0: no queue, every message counted at once; see CountingPort).
+void run_storm(benchmark::State& state, std::size_t chunk, std::size_t per_read, bool defer) {
     const int extensions = static_cast<int>(state.range(0));
     const int calls = static_cast<int>(state.range(1));
     const std::uint64_t events = static_cast<std::uint64_t>(state.range(2));
-    std::uint64_t n = 0, messages = 0, bytes = 0;
+    std::uint64_t n = 0, messages = 0, bytes = 0, builds = 0;
     double seconds = 0;
     for (auto _ : state) {
-        // A fresh PBX each time: a storm changes it for good. Its making is not timed.
-        ScaleRig rig(extensions, calls);
+        ScaleRig rig(extensions, calls, per_read, defer);
+        rig.settle();
         amisim::StormOptions options;
         options.events = events;
         const auto storm = amisim::prepare_storm(rig.sim(), options, 1795801200);
         const std::size_t before = rig.port().messages;
-        const double spent = rig.feed(storm.bytes, 64 * 1024);
+        const std::uint64_t builds_before = rig.core().store().deferred_builds();
+        const double spent = rig.feed(storm.bytes, chunk);
         state.SetIterationTime(spent);
         seconds += spent;
         n += storm.events;
         bytes += storm.bytes.size();
         messages += rig.port().messages - before;
+        builds += rig.core().store().deferred_builds() - builds_before;
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(n));
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
@@ -295,41 +300,16 @@ void BM_CoreStorm(benchmark::State& state) {
         return;
     }
     state.counters["messages_per_event"] = static_cast<double>(messages) / static_cast<double>(n);
+    if (per_read > 0) state.counters["deferred_builds"] = static_cast<double>(builds);
     state.counters["us_per_event"] = seconds * 1e6 / static_cast<double>(n);
 }
+
+void BM_CoreStorm(benchmark::State& state) { run_storm(state, 64 * 1024, 0, false); }
+
 // The same storm in reads of 256 KB, a broker taking 20 messages after each (the bridge's publish
 // window in a storm), the rest after the storm: the last argument 0 builds every changed value as
 // the read that changed it ends; 1 defers what waits until it leaves (RetainedStore::defer).
-void BM_CoreStormBacklog(benchmark::State& state) {
-    const int extensions = static_cast<int>(state.range(0));
-    const int calls = static_cast<int>(state.range(1));
-    const std::uint64_t events = static_cast<std::uint64_t>(state.range(2));
-    const bool defer = state.range(3) != 0;
-    std::uint64_t n = 0, messages = 0, builds = 0;
-    double seconds = 0;
-    for (auto _ : state) {
-        ScaleRig rig(extensions, calls, 20, defer);
-        rig.settle();
-        amisim::StormOptions options;
-        options.events = events;
-        const auto storm = amisim::prepare_storm(rig.sim(), options, 1795801200);
-        const std::size_t before = rig.port().messages;
-        const double spent = rig.feed(storm.bytes, 256 * 1024);
-        state.SetIterationTime(spent);
-        seconds += spent;
-        n += storm.events;
-        messages += rig.port().messages - before;
-        builds += rig.core().store().deferred_builds();
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(n));
-    if (n == 0) {
-        state.SkipWithError("the storm made no events");
-        return;
-    }
-    state.counters["messages_per_event"] = static_cast<double>(messages) / static_cast<double>(n);
-    state.counters["deferred_builds"] = static_cast<double>(builds);
-    state.counters["us_per_event"] = seconds * 1e6 / static_cast<double>(n);
-}
+void BM_CoreStormBacklog(benchmark::State& state) { run_storm(state, 256 * 1024, 20, state.range(3) != 0); }
 BENCHMARK(BM_CoreStormBacklog)->Args({2000, 400, 40000, 0})->Args({2000, 400, 40000, 1})->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CoreStormBacklog)->Args({10000, 2000, 200000, 0})->Args({10000, 2000, 200000, 1})->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
 

@@ -493,12 +493,6 @@ Presence ExtensionsState::presence(const Extension& ext) const {
     return p;
 }
 
-std::optional<Presence> ExtensionsState::presence(std::string_view exten) const {
-    auto it = extensions_.find(exten);
-    if (it == extensions_.end()) return std::nullopt;
-    return presence(it->second);
-}
-
 ExtensionView ExtensionsState::view(const Extension& ext) const {
     ExtensionView v;
     v.exten = ext.exten;

@@ -41,7 +41,6 @@ struct ExtensionView {
 struct Presence {
     Status status = Status::Offline;
     bool dnd = false;
-    bool operator==(const Presence&) const = default;
 };
 
 class ExtensionsState {
@@ -82,7 +81,6 @@ public:
     ExtensionView view(const Extension& ext) const;
     // The status and DND of view(), without its strings and call forwards (an extension whose JSON
     // is deferred still publishes these at once).
-    std::optional<Presence> presence(std::string_view exten) const;
     Presence presence(const Extension& ext) const;
     bool is_trunk(std::string_view name) const;
     const std::set<std::string>& trunks() const noexcept { return trunks_; }

@@ -4,13 +4,13 @@
 // that is no longer true, and republishes everything after a broker reconnect (a broker
 // without persistence forgets retained messages). While the broker is unreachable only the
 // latest value of each topic is kept: updates coalesce, memory is bounded by the tree's size.
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
-#include <unordered_map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 

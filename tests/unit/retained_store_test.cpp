@@ -108,6 +108,14 @@ TEST(RetainedStore, ReassertWhileDisconnectedIsLeftToTheReconnect) {
 
 using testsupport::QueueingPort;
 
+// A builder of a deferred value that counts its calls.
+auto counting_build(int& builds, std::string value = "built") {
+    return [&builds, value = std::move(value)] {
+        ++builds;
+        return value;
+    };
+}
+
 TEST(RetainedStore, AQueueingClientGetsTopicsAndSendsTheLatestPayloads) {
     QueueingPort port;
     mqtt::RetainedStore store(port, 1);
@@ -177,10 +185,7 @@ TEST(RetainedStore, NothingIsDeferredUnlessTheTopicWaitsAsAReference) {
     QueueingPort port;
     mqtt::RetainedStore store(port, 1);
     int builds = 0;
-    const auto build = [&] {
-        ++builds;
-        return std::string("built");
-    };
+    const auto build = counting_build(builds);
     // Never asserted.
     EXPECT_FALSE(store.defer("pbx/extensions/2001", build));
     // Asserted and already sent: nothing waits.
@@ -204,10 +209,7 @@ TEST(RetainedStore, ASetOrAClearDropsWhatWasDeferred) {
     QueueingPort port;
     mqtt::RetainedStore store(port, 1);
     int builds = 0;
-    const auto build = [&] {
-        ++builds;
-        return std::string("built");
-    };
+    const auto build = counting_build(builds);
     store.set("pbx/extensions/2001", "v1");
     ASSERT_TRUE(store.defer("pbx/extensions/2001", build));
     store.set("pbx/extensions/2001", "v2");  // a value given now wins
